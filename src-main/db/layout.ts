@@ -1,0 +1,78 @@
+import type { LayoutInfo } from '../../src-preload/contract'
+import type { Queryable } from './connection'
+
+export interface Layout extends LayoutInfo {
+  /** Columns of public.tenants as the catalog reports them. */
+  tenantColumns: Set<string>
+  usageColumns: Set<string>
+  hasSettings: boolean
+  hasUsage: boolean
+}
+
+/** Values of a CHECK (col IN (...)) / (col = ANY (ARRAY[...])) constraint. */
+export function parseCheckValues(def: string): string[] {
+  const out: string[] = []
+  const re = /'((?:[^']|'')*)'/g
+  let m: RegExpExecArray | null
+  while ((m = re.exec(def))) out.push(m[1]!.replace(/''/g, "'"))
+  return [...new Set(out)]
+}
+
+/**
+ * Reads the app's layout from the catalog: which tables and columns exist and
+ * which statuses and plans the CHECK constraints allow. Never assumes the 030 layout.
+ */
+export async function readLayout(db: Queryable): Promise<Layout> {
+  const tables = await db.query<{ table_name: string }>(
+    `SELECT c.relname AS table_name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r','p','v')
+        AND c.relname = ANY($1)`,
+    [['tenants', 'tenant_usage', 'tenant_settings', 'tenant_invitations', 'tenant_audit_logs', 'tenant_audit_log', 'stripe_webhooks', 'tenant_domains']]
+  )
+  const have = new Set(tables.rows.map((r) => r.table_name))
+  const cols = await db.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name IN ('tenants', 'tenant_usage')`
+  )
+  const tenantColumns = new Set(cols.rows.filter((r) => r.table_name === 'tenants').map((r) => r.column_name))
+  const usageColumns = new Set(cols.rows.filter((r) => r.table_name === 'tenant_usage').map((r) => r.column_name))
+  const checks = await db.query<{ def: string }>(
+    `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+      WHERE conrelid = to_regclass('public.tenants') AND contype = 'c'`
+  )
+  const statusDef = checks.rows.find((r) => /\bstatus\b/.test(r.def) && !/payment_status/.test(r.def))
+  const planDef = checks.rows.find((r) => /\bbilling_plan\b|\bplan\b/.test(r.def) && !/interval/.test(r.def))
+  const migrated = await db.query<{ ok: boolean }>(`SELECT to_regclass('console.schema_migrations') IS NOT NULL AS ok`)
+
+  const unsupported: string[] = []
+  if (!have.has('tenants')) unsupported.push('This database has no public.tenants table: it is not a multi-tenant nself-chat database, or its migration was never run.')
+  if (!have.has('stripe_webhooks')) unsupported.push('No public.stripe_webhooks table: webhook failures cannot be shown.')
+  if (!have.has('tenant_invitations')) unsupported.push('No public.tenant_invitations table: invitations cannot be shown.')
+  if (!have.has('tenant_usage')) unsupported.push('No public.tenant_usage table: usage cannot be shown.')
+  const auditTable = have.has('tenant_audit_logs') ? 'tenant_audit_logs' : have.has('tenant_audit_log') ? 'tenant_audit_log' : null
+  if (!auditTable) unsupported.push('No tenant audit table: actions are recorded only in the console operator log.')
+
+  const kind: Layout['kind'] = !have.has('tenants')
+    ? 'unknown'
+    : have.has('tenant_audit_log') && !have.has('stripe_webhooks')
+      ? 'newer'
+      : have.has('tenant_audit_logs')
+        ? '030'
+        : 'unknown'
+  if (kind === 'newer') unsupported.push('This database uses the newer tenancy layout (plans free/starter/pro/business/enterprise, tenant_audit_log); billing and webhook screens are unavailable.')
+
+  return {
+    kind,
+    statuses: statusDef ? parseCheckValues(statusDef.def) : ['active', 'trial', 'suspended', 'cancelled', 'pending'],
+    plans: planDef ? parseCheckValues(planDef.def) : [],
+    hasStripeWebhooks: have.has('stripe_webhooks'),
+    hasInvitations: have.has('tenant_invitations'),
+    auditTable,
+    migrationsApplied: Boolean(migrated.rows[0]?.ok),
+    unsupported,
+    tenantColumns,
+    usageColumns,
+    hasSettings: have.has('tenant_settings'),
+    hasUsage: have.has('tenant_usage')
+  }
+}

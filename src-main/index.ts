@@ -1,0 +1,118 @@
+/**
+ * Electron bootstrap: the only file in src-main that imports `electron`.
+ * It builds the window (hardened), wires the handler registry to ipcMain, and
+ * hands native services (events, dialogs, notifications) to the context.
+ */
+import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { loadLegacyTarget } from './config'
+import { createContext } from './context'
+import { log } from './core/logger'
+import { createRegistry, handlers } from './ipc'
+
+const RENDERER_DIR = join(__dirname, '../renderer')
+const RENDERER_INDEX = join(RENDERER_DIR, 'index.html')
+const RENDERER_URL_PREFIX = pathToFileURL(RENDERER_DIR).href + '/'
+
+let mainWindow: BrowserWindow | null = null
+
+/** Only our own built files may talk to main. */
+function isTrustedSender(url: string): boolean {
+  return url.startsWith(RENDERER_URL_PREFIX)
+}
+
+function hardenContents(contents: WebContents): void {
+  contents.on('will-navigate', (e) => e.preventDefault())
+  contents.on('will-redirect', (e) => e.preventDefault())
+  contents.on('will-attach-webview', (e) => e.preventDefault())
+  contents.setWindowOpenHandler(({ url }) => {
+    // External links open in the OS browser, https only; no new Electron windows ever.
+    try {
+      if (new URL(url).protocol === 'https:') void shell.openExternal(url)
+    } catch {
+      /* ignore malformed */
+    }
+    return { action: 'deny' }
+  })
+}
+
+async function createWindow(): Promise<void> {
+  mainWindow = new BrowserWindow({
+    width: 1360,
+    height: 860,
+    minWidth: 960,
+    minHeight: 600,
+    show: false,
+    title: 'nChat Console',
+    backgroundColor: '#0f1419',
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      spellcheck: false
+    }
+  })
+  mainWindow.once('ready-to-show', () => mainWindow?.show())
+  mainWindow.on('closed', () => {
+    mainWindow = null
+  })
+  await mainWindow.loadFile(RENDERER_INDEX)
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit()
+    return
+  }
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore()
+      mainWindow.focus()
+    }
+  })
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents))
+
+  await app.whenReady()
+
+  // Deny every permission request (camera, notifications via web API, geolocation, ...).
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+
+  const ctx = createContext({
+    migrationsDir: join(app.getAppPath(), 'migrations'),
+    platform: {
+      emit: (event, payload) => mainWindow?.webContents.send(event, payload)
+    }
+  })
+  const target = loadLegacyTarget(app.getPath('userData'))
+  if (target) await ctx.db.setTarget(target)
+
+  const registry = createRegistry(ctx, handlers, isTrustedSender)
+  for (const channel of registry.channels) {
+    ipcMain.handle(channel, (event, input: unknown) =>
+      registry.invoke(channel, input, { senderUrl: event.senderFrame?.url ?? '' })
+    )
+  }
+
+  await createWindow()
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow()
+  })
+  app.on('window-all-closed', () => app.quit())
+  app.on('will-quit', () => {
+    void ctx.db.close()
+  })
+}
+
+main().catch((e) => {
+  log.error('console failed to start', e)
+  app.exit(1)
+})

@@ -1,0 +1,7 @@
+import type { HandlerMap } from '../registry'
+
+export const tenantHandlers: HandlerMap<'tenants:list' | 'tenants:get' | 'tenants:facets'> = {
+  'tenants:list': { minRole: 'none', handle: (input, ctx) => ctx.tenants.list(input) },
+  'tenants:get': { minRole: 'none', handle: (input, ctx) => ctx.tenants.get(input.id) },
+  'tenants:facets': { minRole: 'none', handle: (_input, ctx) => ctx.tenants.facets() }
+}

@@ -1,0 +1,135 @@
+import type { FleetFacets, TenantDetail, TenantPage, UsageMetric } from '../../src-preload/contract'
+import type { ParsedInputOf } from '../../src-preload/contract'
+import { AppError } from '../core/errors'
+import type { ConnectionManager } from '../db/connection'
+import { getTenant, listTenants, schemaFacts } from '../repositories/tenants'
+import type { SessionService } from './session'
+
+/** Current usage period as the app writes it: the UTC month. */
+export function currentPeriod(now = new Date()): string {
+  return now.toISOString().slice(0, 7)
+}
+
+const GIB = 1024 ** 3
+
+function num(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null
+  const n = Number(v)
+  return Number.isFinite(n) ? n : null
+}
+
+function obj(v: unknown): Record<string, unknown> | null {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+}
+
+function str(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v)
+}
+
+export class TenantDirectoryService {
+  constructor(
+    private readonly db: ConnectionManager,
+    private readonly session: SessionService
+  ) {}
+
+  private async requireTenantsTable() {
+    const layout = await this.session.layout()
+    if (!layout.tenantColumns.has('id')) {
+      throw new AppError('UNSUPPORTED', 'This database has no public.tenants table, so there is no tenant directory to show.')
+    }
+    return layout
+  }
+
+  async list(input: ParsedInputOf<'tenants:list'>): Promise<TenantPage> {
+    const layout = await this.requireTenantsTable()
+    const search = input.search?.trim() || null
+    const { rows, total } = await listTenants(this.db, layout, {
+      search,
+      statuses: input.statuses?.length ? input.statuses : null,
+      plans: input.plans?.length ? input.plans : null,
+      sort: input.sort,
+      direction: input.direction,
+      offset: input.offset,
+      limit: input.limit,
+      period: currentPeriod()
+    })
+    return { rows, total, offset: input.offset, limit: input.limit }
+  }
+
+  async facets(): Promise<FleetFacets> {
+    const layout = await this.requireTenantsTable()
+    return { statuses: layout.statuses, plans: layout.plans }
+  }
+
+  async get(id: string): Promise<TenantDetail> {
+    const layout = await this.requireTenantsTable()
+    const period = currentPeriod()
+    const rec = await getTenant(this.db, layout, id, period)
+    if (!rec) throw new AppError('NOT_FOUND', 'That tenant no longer exists. It may have been deleted by another operator.')
+    const t = rec.row
+    const schemaName = String(t.schema_name ?? '')
+    const facts = schemaName ? await schemaFacts(this.db, schemaName) : { resolvedName: null, tableCount: null, sizeBytes: null }
+    const limits = obj(t.limits)
+    const u = rec.usage
+    const limitOf = (k: string): number | null => num(limits?.[k])
+    const storageLimitGb = limitOf('maxStorageGB')
+    const usage: UsageMetric[] = [
+      { key: 'users', label: 'Users', used: num(u?.users_total), limit: limitOf('maxUsers'), unit: 'count' },
+      {
+        key: 'storage',
+        label: 'Storage',
+        used: num(u?.storage_bytes),
+        limit: storageLimitGb === null ? null : storageLimitGb === -1 ? -1 : storageLimitGb * GIB,
+        unit: 'bytes'
+      },
+      { key: 'apiCalls', label: 'API calls this month', used: num(u?.api_calls_total), limit: limitOf('maxApiCallsPerMonth'), unit: 'count' },
+      { key: 'messages', label: 'Messages sent', used: num(u?.messages_sent), limit: null, unit: 'count' },
+      { key: 'files', label: 'Files', used: num(u?.files_count), limit: null, unit: 'count' }
+    ]
+    const features = obj(t.features)
+    const meta = obj(t.metadata)
+    return {
+      id: String(t.id),
+      name: String(t.name ?? ''),
+      slug: String(t.slug ?? ''),
+      status: String(t.status ?? ''),
+      plan: str(t.billing_plan ?? t.plan),
+      billingInterval: str(t.billing_interval),
+      ownerEmail: str(t.owner_email),
+      ownerName: str(t.owner_name),
+      customDomain: str(t.custom_domain),
+      schemaName,
+      resolvedSchemaName: facts.resolvedName,
+      schemaExists: facts.resolvedName !== null,
+      schemaTableCount: facts.tableCount,
+      schemaSizeBytes: facts.sizeBytes,
+      timestamps: {
+        createdAt: str(t.created_at),
+        updatedAt: str(t.updated_at),
+        trialEndsAt: str(t.trial_ends_at),
+        suspendedAt: str(t.suspended_at),
+        cancelledAt: str(t.cancelled_at)
+      },
+      billing: {
+        stripeCustomerId: str(t.stripe_customer_id ?? meta?.stripeCustomerId),
+        stripeSubscriptionId: str(t.stripe_subscription_id ?? meta?.stripeSubscriptionId),
+        stripePriceId: str(t.stripe_price_id),
+        subscriptionStatus: str(meta?.stripeSubscriptionStatus),
+        currentPeriodStart: str(t.current_period_start),
+        currentPeriodEnd: str(t.current_period_end),
+        cancelAtPeriodEnd: t.cancel_at_period_end === undefined ? null : Boolean(t.cancel_at_period_end),
+        lastPaymentDate: str(t.last_payment_date),
+        lastPaymentAmount: num(t.last_payment_amount),
+        lastPaymentStatus: str(t.last_payment_status ?? meta?.lastPaymentStatus)
+      },
+      limits,
+      features: features ? Object.fromEntries(Object.entries(features).map(([k, v]) => [k, Boolean(v)])) : null,
+      branding: obj(t.branding),
+      settings: rec.settings,
+      metadata: meta,
+      usagePeriod: period,
+      usage,
+      updatedAt: str(t.updated_at)
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { z } from 'zod'
+import { Empty } from './common'
+import type { Result } from './errors'
+import type { SessionInfo } from './session'
+import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
+
+export * from './errors'
+export * from './common'
+export * from './session'
+export * from './tenants'
+
+/**
+ * A channel: its zod input schema, and (type-only) the data it answers with.
+ * Channel names are `namespace:method`; the preload turns each into
+ * `window.nchat.namespace.method(input)`.
+ */
+export interface ChannelDef<I extends z.ZodType, O> {
+  input: I
+  /** phantom, never set */
+  readonly __out?: O
+}
+const channel =
+  <O>() =>
+  <I extends z.ZodType>(input: I): ChannelDef<I, O> => ({ input })
+
+export const contract = {
+  'session:info': channel<SessionInfo>()(Empty),
+  'tenants:list': channel<TenantPage>()(TenantListInput),
+  'tenants:get': channel<TenantDetail>()(TenantGetInput),
+  'tenants:facets': channel<FleetFacets>()(Empty)
+} as const
+
+export type Contract = typeof contract
+export type Channel = keyof Contract
+export type InputOf<C extends Channel> = z.input<Contract[C]['input']>
+export type ParsedInputOf<C extends Channel> = z.output<Contract[C]['input']>
+export type OutputOf<C extends Channel> = Contract[C] extends ChannelDef<z.ZodType, infer O> ? O : never
+
+export const CHANNELS = Object.keys(contract) as Channel[]
+
+/** Events main pushes to the renderer. Payload types only; main is the only sender. */
+export interface EventMap {
+  'session:changed': SessionInfo
+}
+export type EventName = keyof EventMap
+export const EVENT_NAMES: EventName[] = ['session:changed']
+
+type Namespace<C> = C extends `${infer N}:${string}` ? N : never
+export type NchatApi = {
+  [N in Namespace<Channel>]: {
+    [C in Channel as C extends `${N}:${infer M}` ? M : never]: (input: InputOf<C>) => Promise<Result<OutputOf<C>>>
+  }
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void
+}
+
+/** Size cap for any single request payload, checked before validation. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024

@@ -1,0 +1,97 @@
+import { z } from 'zod'
+import { SearchText, Uuid } from './common'
+
+export const TENANT_STATUSES = ['active', 'trial', 'suspended', 'cancelled', 'pending'] as const
+export type TenantStatus = (typeof TENANT_STATUSES)[number]
+
+export const TENANT_SORT_KEYS = [
+  'name',
+  'slug',
+  'status',
+  'plan',
+  'ownerEmail',
+  'customDomain',
+  'createdAt',
+  'trialEndsAt',
+  'usersTotal',
+  'storageBytes'
+] as const
+export type TenantSortKey = (typeof TENANT_SORT_KEYS)[number]
+
+export const TenantListInput = z.strictObject({
+  search: SearchText.optional(),
+  // Status and plan values come from the database's CHECK constraints, so they are
+  // validated as bounded identifiers here and against the catalog in main.
+  statuses: z.array(z.string().regex(/^[a-z_]{1,30}$/)).max(10).optional(),
+  plans: z.array(z.string().regex(/^[a-z_]{1,30}$/)).max(10).optional(),
+  sort: z.enum(TENANT_SORT_KEYS).default('name'),
+  direction: z.enum(['asc', 'desc']).default('asc'),
+  offset: z.number().int().min(0).max(10_000_000).default(0),
+  limit: z.number().int().min(1).max(200).default(50)
+})
+export type TenantListInput = z.input<typeof TenantListInput>
+
+export interface TenantRow {
+  id: string
+  name: string
+  slug: string
+  status: string
+  plan: string | null
+  ownerEmail: string | null
+  customDomain: string | null
+  schemaName: string
+  createdAt: string | null
+  trialEndsAt: string | null
+  usersTotal: number | null
+  storageBytes: number | null
+}
+
+export interface TenantPage {
+  rows: TenantRow[]
+  total: number
+  offset: number
+  limit: number
+}
+
+export const TenantGetInput = z.strictObject({ id: Uuid })
+
+export interface UsageMetric {
+  key: string
+  label: string
+  used: number | null
+  limit: number | null // -1 = unlimited, null = no limit recorded
+  unit: 'count' | 'bytes'
+}
+
+export interface TenantDetail {
+  id: string
+  name: string
+  slug: string
+  status: string
+  plan: string | null
+  billingInterval: string | null
+  ownerEmail: string | null
+  ownerName: string | null
+  customDomain: string | null
+  schemaName: string
+  /** The schema as PostgreSQL stores it (the app created schemas unquoted, so lower-cased). */
+  resolvedSchemaName: string | null
+  schemaExists: boolean
+  schemaTableCount: number | null
+  schemaSizeBytes: number | null
+  timestamps: Record<string, string | null>
+  billing: Record<string, string | number | boolean | null>
+  limits: Record<string, unknown> | null
+  features: Record<string, boolean> | null
+  branding: Record<string, unknown> | null
+  settings: Record<string, unknown> | null
+  metadata: Record<string, unknown> | null
+  usagePeriod: string
+  usage: UsageMetric[]
+  updatedAt: string | null
+}
+
+export interface FleetFacets {
+  statuses: string[]
+  plans: string[]
+}
