@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs a command inside a private D-Bus session with an unlocked gnome-keyring
+# (the Secret Service keytar talks to), under a throwaway HOME.
+# Usage: scripts/with-keyring.sh <command> [args...]
+set -euo pipefail
+if [ "${NCHAT_IN_KEYRING:-}" = "1" ]; then exec "$@"; fi
+tmp_home=$(mktemp -d -t nchat-home-XXXXXX)
+trap 'rm -rf "$tmp_home"' EXIT
+export HOME="$tmp_home" XDG_DATA_HOME="$tmp_home/.local/share" XDG_RUNTIME_DIR="$tmp_home/run"
+mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
+export NCHAT_IN_KEYRING=1
+exec dbus-run-session -- bash -c '
+  eval "$(printf "%s" "nchat-test-keyring" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
+  export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+  "$@"
+' bash "$@"
