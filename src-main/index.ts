@@ -57,7 +57,9 @@ async function createWindow(): Promise<void> {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
-      spellcheck: false
+      spellcheck: false,
+      // Middle-click would otherwise open links in new windows.
+      disableBlinkFeatures: 'Auxclick'
     }
   })
   mainWindow.once('ready-to-show', () => mainWindow?.show())
