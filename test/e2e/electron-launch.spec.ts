@@ -1,0 +1,60 @@
+import { _electron as electron, expect, test } from '@playwright/test'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+
+/**
+ * Launches the real Electron app. Runs only where the Electron binary is installed
+ * (users' machines after `npm run app`); CI and this workplace cannot download it.
+ */
+function electronBinary(): string | null {
+  try {
+    const require = createRequire(__filename)
+    const p = require('electron') as unknown as string
+    return typeof p === 'string' && existsSync(p) ? p : null
+  } catch {
+    return null
+  }
+}
+
+const bin = electronBinary()
+
+test.describe('Electron app', () => {
+  test.skip(
+    bin === null,
+    'Electron binary not installed: npm allowScripts denies its download (ELECTRON_SKIP_BINARY_DOWNLOAD in CI, no network to fetch it). Run `npm run app` once on a machine with network to enable this test.'
+  )
+
+  test('opens one hardened window with only the named bridge', async () => {
+    const app = await electron.launch({
+      executablePath: bin!,
+      args: [join(__dirname, '../../out/main/index.js')],
+      env: { ...process.env, NCHAT_DATABASE_URL: process.env.NCHAT_TEST_DATABASE_URL ?? '' }
+    })
+    try {
+      const win = await app.firstWindow()
+      await expect(win).toHaveTitle(/nChat Console/)
+      const bridge = await win.evaluate(() => ({
+        hasBridge: typeof (window as unknown as { nchat?: unknown }).nchat === 'object',
+        hasRequire: typeof (window as unknown as { require?: unknown }).require !== 'undefined',
+        hasProcess: typeof (window as unknown as { process?: unknown }).process !== 'undefined',
+        keys: Object.keys((window as unknown as { nchat: object }).nchat ?? {})
+      }))
+      expect(bridge.hasBridge).toBe(true)
+      expect(bridge.hasRequire).toBe(false)
+      expect(bridge.hasProcess).toBe(false)
+      expect(bridge.keys).not.toContain('ipcRenderer')
+      const prefs = await app.evaluate(({ BrowserWindow }) => {
+        const w = BrowserWindow.getAllWindows()[0]!
+        const p = w.webContents.getLastWebPreferences()!
+        return { contextIsolation: p.contextIsolation, sandbox: p.sandbox, nodeIntegration: p.nodeIntegration }
+      })
+      expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false })
+      // window.open must not create a second window
+      await win.evaluate(() => window.open('https://example.invalid/', '_blank'))
+      expect(app.windows()).toHaveLength(1)
+    } finally {
+      await app.close()
+    }
+  })
+})
