@@ -1,0 +1,24 @@
+import type { ComponentType, ReactNode } from 'react'
+import type { ConsoleRole } from '../../../src-preload/contract'
+import { IconBuilding } from '../components/icons'
+import { TenantsScreen } from '../features/tenants/TenantsScreen'
+
+/**
+ * The console's screens, in nav order. Adding a screen is one entry here:
+ *   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen }
+ * The id is also the URL hash (#/backups), so a screen can be opened directly.
+ */
+export interface ScreenDef {
+  id: string
+  label: string
+  icon: ReactNode
+  component: ComponentType
+  /** Hide the nav entry below this console role (the database still enforces it). */
+  minRole?: ConsoleRole
+  /** Optional group heading in the nav. */
+  section?: string
+}
+
+export const SCREENS: ScreenDef[] = [{ id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' }]
+
+export const DEFAULT_SCREEN = 'tenants'

@@ -1,0 +1,43 @@
+import { ApiError } from '../api/bridge'
+import { IconAlert, IconDatabase, IconRefresh } from './icons'
+
+const TITLES: Record<string, string> = {
+  DB_UNAVAILABLE: 'The database cannot be reached',
+  FORBIDDEN: 'Not allowed',
+  NOT_FOUND: 'Not found',
+  UNSUPPORTED: 'Not available on this database',
+  NOT_CONFIGURED: 'No database selected',
+  INVALID_INPUT: 'The request was not valid'
+}
+
+/** A failed query, in words, with a way to try again. */
+export function ErrorState({
+  error,
+  onRetry,
+  retrying = false,
+  compact = false
+}: {
+  error: unknown
+  onRetry?: () => void
+  retrying?: boolean
+  compact?: boolean
+}) {
+  const code = error instanceof ApiError ? error.code : 'INTERNAL'
+  const message = error instanceof Error ? error.message : 'Something went wrong.'
+  const Icon = code === 'DB_UNAVAILABLE' ? IconDatabase : IconAlert
+  return (
+    <div className={`state state-error${compact ? ' state-compact' : ''}`} role="alert" data-error-code={code}>
+      <div className="state-icon">
+        <Icon width={22} height={22} />
+      </div>
+      <div className="state-title">{TITLES[code] ?? 'Something went wrong'}</div>
+      <p className="state-text">{message}</p>
+      {onRetry && (
+        <button type="button" className="btn" onClick={onRetry} disabled={retrying}>
+          <IconRefresh className={retrying ? 'spin' : undefined} />
+          {retrying ? 'Retrying…' : 'Retry'}
+        </button>
+      )}
+    </div>
+  )
+}

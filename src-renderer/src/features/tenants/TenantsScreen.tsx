@@ -1,0 +1,188 @@
+import { useEffect, useMemo, useState } from 'react'
+import type { TenantListInput, TenantSortKey } from '../../../../src-preload/contract'
+import { ErrorState } from '../../components/ErrorState'
+import { IconSearch } from '../../components/icons'
+import { useDebounced } from '../../lib/useDebounced'
+import { formatInt } from '../../lib/format'
+import { useSession } from '../../shell/session'
+import { Pagination } from './Pagination'
+import { SelectionBar } from './SelectionBar'
+import { TenantDetailPanel } from './TenantDetailPanel'
+import { SkeletonRows, TenantTable } from './TenantTable'
+import { Toolbar } from './Toolbar'
+import { TENANT_COLUMNS } from './columns'
+import { useTenantFacets, useTenantList } from './queries'
+import { useTenantSelection } from './selection'
+
+function isTyping(el: EventTarget | null): boolean {
+  if (!(el instanceof HTMLElement)) return false
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)
+}
+
+export function TenantsScreen() {
+  const session = useSession()
+  const [search, setSearch] = useState('')
+  const debouncedSearch = useDebounced(search.trim(), 300)
+  const [statuses, setStatuses] = useState<string[]>([])
+  const [plans, setPlans] = useState<string[]>([])
+  const [sort, setSort] = useState<TenantSortKey>('name')
+  const [direction, setDirection] = useState<'asc' | 'desc'>('asc')
+  const [pageSize, setPageSize] = useState(50)
+  const [page, setPage] = useState(0)
+  const [activeId, setActiveId] = useState<string | null>(null)
+  const selection = useTenantSelection()
+
+  // Any change of what is listed starts again at the first page.
+  const shape = JSON.stringify([debouncedSearch, statuses, plans, sort, direction, pageSize])
+  const [lastShape, setLastShape] = useState(shape)
+  if (shape !== lastShape) {
+    setLastShape(shape)
+    setPage(0)
+  }
+
+  const input: TenantListInput = useMemo(
+    () => ({
+      search: debouncedSearch || undefined,
+      statuses: statuses.length ? statuses : undefined,
+      plans: plans.length ? plans : undefined,
+      sort,
+      direction,
+      offset: page * pageSize,
+      limit: pageSize
+    }),
+    [debouncedSearch, statuses, plans, sort, direction, page, pageSize]
+  )
+  const list = useTenantList(input)
+  const facets = useTenantFacets()
+  const rows = useMemo(() => list.data?.rows ?? [], [list.data])
+  const total = list.data?.total ?? 0
+
+  // The fleet shrank under us (another operator, a filter): land on the last real page.
+  if (list.data && !list.isPlaceholderData && list.data.rows.length === 0 && total > 0 && page > 0) {
+    setPage(Math.max(0, Math.ceil(total / pageSize) - 1))
+  }
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        if (activeId) {
+          e.preventDefault()
+          setActiveId(null)
+        }
+        return
+      }
+      if ((e.key !== 'ArrowDown' && e.key !== 'ArrowUp') || isTyping(e.target) || rows.length === 0) return
+      e.preventDefault()
+      const i = activeId ? rows.findIndex((r) => r.id === activeId) : -1
+      const next = i < 0 ? (e.key === 'ArrowDown' ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)))
+      setActiveId(rows[next]!.id)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [activeId, rows])
+
+  const filtered = Boolean(search || statuses.length || plans.length)
+  const clearFilters = () => {
+    setSearch('')
+    setStatuses([])
+    setPlans([])
+  }
+  const onSort = (key: TenantSortKey) => {
+    if (key === sort) setDirection(direction === 'asc' ? 'desc' : 'asc')
+    else {
+      setSort(key)
+      setDirection(TENANT_COLUMNS.find((c) => c.key === key)?.firstDirection ?? 'asc')
+    }
+  }
+
+  let overlay = null
+  if (list.isError) {
+    overlay = (
+      <ErrorState
+        error={list.error}
+        retrying={list.isFetching}
+        onRetry={() => {
+          void list.refetch()
+          if (facets.isError) void facets.refetch()
+        }}
+      />
+    )
+  } else if (list.isPending) {
+    overlay = <SkeletonRows />
+  } else if (rows.length === 0) {
+    overlay = (
+      <div className="state" data-testid="empty-state">
+        <div className="state-icon">
+          <IconSearch width={22} height={22} />
+        </div>
+        <div className="state-title">{filtered ? 'No tenants match' : 'No tenants yet'}</div>
+        <p className="state-text">
+          {filtered ? 'Nothing in this database matches the search and filters.' : 'This database has no rows in public.tenants.'}
+        </p>
+        {filtered && (
+          <button type="button" className="btn" onClick={clearFilters}>
+            Clear filters
+          </button>
+        )}
+      </div>
+    )
+  }
+
+  return (
+    <div className="tenants">
+      <div className="page-head">
+        <div>
+          <h1>Tenants</h1>
+          <p className="page-sub">
+            {list.data && !list.isError ? (
+              <>
+                {formatInt(total)} {filtered ? 'matching' : 'in this database'}
+              </>
+            ) : (
+              ' '
+            )}
+          </p>
+        </div>
+        <SelectionBar selection={selection} role={session.data?.role ?? 'none'} />
+      </div>
+      <Toolbar
+        search={search}
+        onSearch={setSearch}
+        statuses={statuses}
+        onStatuses={setStatuses}
+        plans={plans}
+        onPlans={setPlans}
+        statusOptions={facets.data?.statuses ?? []}
+        planOptions={facets.data?.plans ?? []}
+        facetsLoading={facets.isPending && !facets.isError}
+        filtered={filtered}
+        onClear={clearFilters}
+      />
+      <div className="table-wrap">
+        {list.isFetching && !list.isPending && <div className="progress" aria-hidden="true" />}
+        <TenantTable
+          rows={rows}
+          sort={sort}
+          direction={direction}
+          onSort={onSort}
+          activeId={activeId}
+          onActivate={setActiveId}
+          selection={selection}
+          stale={list.isPlaceholderData}
+          overlay={overlay}
+          total={total}
+          offset={page * pageSize}
+        />
+        {activeId && <TenantDetailPanel id={activeId} onClose={() => setActiveId(null)} />}
+      </div>
+      <Pagination
+        page={page}
+        pageSize={pageSize}
+        total={list.isError ? 0 : total}
+        onPage={setPage}
+        onPageSize={setPageSize}
+        fetching={list.isFetching}
+      />
+    </div>
+  )
+}

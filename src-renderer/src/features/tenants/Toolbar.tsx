@@ -1,0 +1,87 @@
+import { IconSearch, IconX } from '../../components/icons'
+
+function ChipGroup({
+  label,
+  options,
+  value,
+  onChange,
+  loading
+}: {
+  label: string
+  options: string[]
+  value: string[]
+  onChange(next: string[]): void
+  loading: boolean
+}) {
+  return (
+    <div className="chip-group" role="group" aria-label={label}>
+      <span className="chip-group-label">{label}</span>
+      {loading && <span className="skel skel-chip" />}
+      {options.map((o) => {
+        const on = value.includes(o)
+        return (
+          <button
+            key={o}
+            type="button"
+            className={`chip${on ? ' on' : ''}`}
+            aria-pressed={on}
+            onClick={() => onChange(on ? value.filter((v) => v !== o) : [...value, o])}
+          >
+            {o}
+          </button>
+        )
+      })}
+    </div>
+  )
+}
+
+export interface ToolbarProps {
+  search: string
+  onSearch(v: string): void
+  statuses: string[]
+  onStatuses(v: string[]): void
+  plans: string[]
+  onPlans(v: string[]): void
+  statusOptions: string[]
+  planOptions: string[]
+  facetsLoading: boolean
+  filtered: boolean
+  onClear(): void
+}
+
+export function Toolbar(p: ToolbarProps) {
+  return (
+    <div className="toolbar">
+      <label className="search">
+        <IconSearch className="search-icon" />
+        <input
+          type="search"
+          placeholder="Search name, slug, owner email or domain"
+          aria-label="Search tenants"
+          value={p.search}
+          maxLength={200}
+          spellCheck={false}
+          onChange={(e) => p.onSearch(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && p.search) {
+              e.stopPropagation()
+              p.onSearch('')
+            }
+          }}
+        />
+        {p.search && (
+          <button type="button" className="search-clear" aria-label="Clear search" onClick={() => p.onSearch('')}>
+            <IconX width={14} height={14} />
+          </button>
+        )}
+      </label>
+      <ChipGroup label="Status" options={p.statusOptions} value={p.statuses} onChange={p.onStatuses} loading={p.facetsLoading} />
+      <ChipGroup label="Plan" options={p.planOptions} value={p.plans} onChange={p.onPlans} loading={p.facetsLoading} />
+      {p.filtered && (
+        <button type="button" className="btn-link" onClick={p.onClear}>
+          Clear filters
+        </button>
+      )}
+    </div>
+  )
+}

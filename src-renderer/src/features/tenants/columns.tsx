@@ -1,0 +1,59 @@
+import type { ReactNode } from 'react'
+import type { TenantRow, TenantSortKey } from '../../../../src-preload/contract'
+import { PlanBadge, StatusPill } from '../../components/Pill'
+import { formatBytes, formatDate, formatInt, formatRelative } from '../../lib/format'
+
+export interface TenantColumn {
+  key: TenantSortKey
+  label: string
+  /** CSS grid track. */
+  width: string
+  align?: 'right'
+  /** Direction of the first click on this header. */
+  firstDirection?: 'asc' | 'desc'
+  cell(row: TenantRow): ReactNode
+}
+
+function DateCell({ iso }: { iso: string | null }) {
+  if (!iso) return <span className="muted">—</span>
+  return <span title={`${iso} (${formatRelative(iso)})`}>{formatDate(iso)}</span>
+}
+
+export const TENANT_COLUMNS: TenantColumn[] = [
+  { key: 'name', label: 'Name', width: 'minmax(170px, 1.5fr)', cell: (r) => <span className="cell-name">{r.name}</span> },
+  { key: 'slug', label: 'Slug', width: 'minmax(120px, 1fr)', cell: (r) => <span className="mono">{r.slug}</span> },
+  { key: 'status', label: 'Status', width: '108px', cell: (r) => <StatusPill status={r.status} /> },
+  { key: 'plan', label: 'Plan', width: '96px', cell: (r) => <PlanBadge plan={r.plan} /> },
+  {
+    key: 'ownerEmail',
+    label: 'Owner email',
+    width: 'minmax(170px, 1.4fr)',
+    cell: (r) => (r.ownerEmail ? <span>{r.ownerEmail}</span> : <span className="muted">—</span>)
+  },
+  {
+    key: 'customDomain',
+    label: 'Custom domain',
+    width: 'minmax(130px, 1fr)',
+    cell: (r) => (r.customDomain ? <span className="mono">{r.customDomain}</span> : <span className="muted">—</span>)
+  },
+  {
+    key: 'usersTotal',
+    label: 'Users',
+    width: '76px',
+    align: 'right',
+    firstDirection: 'desc',
+    cell: (r) => <span className="num">{formatInt(r.usersTotal)}</span>
+  },
+  {
+    key: 'storageBytes',
+    label: 'Storage',
+    width: '88px',
+    align: 'right',
+    firstDirection: 'desc',
+    cell: (r) => <span className="num">{formatBytes(r.storageBytes)}</span>
+  },
+  { key: 'createdAt', label: 'Created', width: '108px', firstDirection: 'desc', cell: (r) => <DateCell iso={r.createdAt} /> },
+  { key: 'trialEndsAt', label: 'Trial ends', width: '108px', cell: (r) => <DateCell iso={r.trialEndsAt} /> }
+]
+
+export const GRID_TEMPLATE = ['40px', ...TENANT_COLUMNS.map((c) => c.width)].join(' ')
