@@ -1,5 +1,12 @@
 import type { EventMap, EventName } from '../src-preload/contract'
+import { join, resolve } from 'node:path'
+import { tmpdir } from 'node:os'
 import { ConnectionManager } from './db/connection'
+import type { DemoService } from './demo/service'
+import { LifecycleService } from './lifecycle/service'
+import { ProfileService } from './profiles/service'
+import { ProfileStore } from './profiles/store'
+import { KeytarStore, type SecretStore } from './secrets/keychain'
 import { SessionService } from './services/session'
 import { TenantDirectoryService } from './services/tenants'
 
@@ -7,24 +14,60 @@ import { TenantDirectoryService } from './services/tenants'
 export interface Platform {
   /** Sends an event to the renderer. */
   emit<E extends EventName>(event: E, payload: EventMap[E]): void
+  /** The app's user-data folder (profiles file, demo cluster). Tests use a temp folder. */
+  userDataDir?: string
 }
 
 export interface AppContext {
   db: ConnectionManager
   session: SessionService
   tenants: TenantDirectoryService
+  lifecycle: LifecycleService
   platform: Platform
   migrationsDir: string
+  profiles: ProfileService
+  profileStore: ProfileStore
+  secrets: SecretStore
+  demo: DemoService | null
 }
 
-export function createContext(opts: { platform: Platform; migrationsDir: string; db?: ConnectionManager }): AppContext {
+export function createContext(opts: {
+  platform: Platform
+  migrationsDir: string
+  db?: ConnectionManager
+  /** The OS keychain; default: keytar through its helper process, from this checkout. */
+  secrets?: SecretStore
+  demo?: DemoService | null
+  /** NCHAT_DATABASE_URL is in force: profiles are listed but not reopened at start-up. */
+  envOverride?: boolean
+}): AppContext {
   const db = opts.db ?? new ConnectionManager()
   const session = new SessionService(db)
+  const userDataDir = opts.platform.userDataDir ?? join(tmpdir(), `nchat-console-${process.pid}`)
+  const profileStore = new ProfileStore(userDataDir)
+  const secrets =
+    opts.secrets ??
+    new KeytarStore({ workerPath: resolve('src-main/secrets/keytar-worker.ts'), appRoot: resolve('.') })
+  const demo = opts.demo ?? null
   return {
     db,
     session,
     tenants: new TenantDirectoryService(db, session),
+    lifecycle: new LifecycleService(db, session),
     platform: opts.platform,
-    migrationsDir: opts.migrationsDir
+    migrationsDir: opts.migrationsDir,
+    profileStore,
+    secrets,
+    demo,
+    profiles: new ProfileService({
+      store: profileStore,
+      secrets,
+      db,
+      session,
+      platform: opts.platform,
+      demo,
+      migrationsDir: opts.migrationsDir,
+      envOverride: Boolean(opts.envOverride)
+    })
   }
 }

@@ -2,12 +2,41 @@ import type { z } from 'zod'
 import { Empty } from './common'
 import type { Result } from './errors'
 import type { SessionInfo } from './session'
+import {
+  BulkInput,
+  CancelInput,
+  CreateTenantInput,
+  HardDeleteInput,
+  SuspendInput,
+  TenantIdInput,
+  UpdateTenantInput,
+  type BulkOutcome,
+  type CreateOutcome,
+  type DeletePreview,
+  type EditableTenant,
+  type HardDeleteOutcome,
+  type LifecycleCapabilities,
+  type LifecycleOutcome
+} from './lifecycle'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
+import {
+  ProfileActivateInput,
+  ProfileIdInput,
+  ProfileSaveInput,
+  ProfileTestInput,
+  type ConnectionTestReport,
+  type DemoStatus,
+  type MigrationsApplied,
+  type ProfilesState,
+  type ProfileView
+} from './profiles'
 
 export * from './errors'
 export * from './common'
 export * from './session'
 export * from './tenants'
+export * from './lifecycle'
+export * from './profiles'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -27,7 +56,29 @@ export const contract = {
   'session:info': channel<SessionInfo>()(Empty),
   'tenants:list': channel<TenantPage>()(TenantListInput),
   'tenants:get': channel<TenantDetail>()(TenantGetInput),
-  'tenants:facets': channel<FleetFacets>()(Empty)
+  'tenants:facets': channel<FleetFacets>()(Empty),
+  'lifecycle:capabilities': channel<LifecycleCapabilities>()(Empty),
+  'lifecycle:create': channel<CreateOutcome>()(CreateTenantInput),
+  'lifecycle:editable': channel<EditableTenant>()(TenantIdInput),
+  'lifecycle:update': channel<LifecycleOutcome>()(UpdateTenantInput),
+  'lifecycle:suspend': channel<LifecycleOutcome>()(SuspendInput),
+  'lifecycle:reactivate': channel<LifecycleOutcome>()(SuspendInput),
+  'lifecycle:cancel': channel<LifecycleOutcome>()(CancelInput),
+  'lifecycle:restore': channel<LifecycleOutcome>()(CancelInput),
+  'lifecycle:deletePreview': channel<DeletePreview>()(TenantIdInput),
+  'lifecycle:hardDelete': channel<HardDeleteOutcome>()(HardDeleteInput),
+  'lifecycle:bulk': channel<BulkOutcome>()(BulkInput),
+  'profiles:state': channel<ProfilesState>()(Empty),
+  'profiles:save': channel<ProfileView>()(ProfileSaveInput),
+  'profiles:test': channel<ConnectionTestReport>()(ProfileTestInput),
+  'profiles:applyMigrations': channel<MigrationsApplied>()(ProfileTestInput),
+  'profiles:delete': channel<ProfilesState>()(ProfileIdInput),
+  'profiles:activate': channel<SessionInfo>()(ProfileActivateInput),
+  'profiles:disconnect': channel<SessionInfo>()(Empty),
+  'profiles:setAsideDamagedFile': channel<ProfilesState>()(Empty),
+  'demo:open': channel<SessionInfo>()(Empty),
+  'demo:reset': channel<SessionInfo>()(Empty),
+  'demo:status': channel<DemoStatus>()(Empty)
 } as const
 
 export type Contract = typeof contract

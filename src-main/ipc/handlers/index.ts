@@ -1,10 +1,14 @@
 import type { Channel } from '../../../src-preload/contract'
 import type { Handler } from '../registry'
+import { lifecycleHandlers } from './lifecycle'
+import { profileHandlers } from './profiles'
 import { sessionHandlers } from './session'
 import { tenantHandlers } from './tenants'
 
 /** Every channel of the contract must have exactly one handler: the type says so. */
 export const handlers: { [C in Channel]: Handler<C> } = {
   ...sessionHandlers,
-  ...tenantHandlers
+  ...tenantHandlers,
+  ...lifecycleHandlers,
+  ...profileHandlers
 }
