@@ -13,7 +13,11 @@ export default defineConfig({
       outDir: 'out/main',
       externalizeDeps: true,
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src-main/index.ts') }
+        input: {
+          index: resolve(__dirname, 'src-main/index.ts'),
+          // keytar runs in its own process (src-main/secrets/keychain.ts)
+          'keytar-worker': resolve(__dirname, 'src-main/secrets/keytar-worker.ts')
+        }
       }
     }
   },

@@ -6,8 +6,10 @@
 import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { loadLegacyTarget } from './config'
 import { createContext } from './context'
+import { createDemo } from './demo'
+import { openStartupConnection, windowTitle } from './profiles/startup'
+import { KeytarStore } from './secrets/keychain'
 import { log } from './core/logger'
 import { createRegistry, handlers } from './ipc'
 
@@ -88,14 +90,23 @@ async function main(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
 
+  const userDataDir = app.getPath('userData')
+  const migrationsDir = join(app.getAppPath(), 'migrations')
   const ctx = createContext({
-    migrationsDir: join(app.getAppPath(), 'migrations'),
+    migrationsDir,
+    // Secrets: OS keychain through keytar, in a helper process (bounded, killable).
+    secrets: new KeytarStore({ workerPath: join(__dirname, 'keytar-worker.js'), appRoot: app.getAppPath() }),
+    demo: createDemo(userDataDir, migrationsDir),
+    envOverride: Boolean(process.env.NCHAT_DATABASE_URL),
     platform: {
-      emit: (event, payload) => mainWindow?.webContents.send(event, payload)
+      userDataDir,
+      emit: (event, payload) => {
+        if (event === 'session:changed') mainWindow?.setTitle(windowTitle(payload as Parameters<typeof windowTitle>[0]))
+        mainWindow?.webContents.send(event, payload)
+      }
     }
   })
-  const target = loadLegacyTarget(app.getPath('userData'))
-  if (target) await ctx.db.setTarget(target)
+  await openStartupConnection(ctx)
 
   const registry = createRegistry(ctx, handlers, isTrustedSender)
   for (const channel of registry.channels) {
@@ -109,8 +120,18 @@ async function main(): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) void createWindow()
   })
   app.on('window-all-closed', () => app.quit())
-  app.on('will-quit', () => {
-    void ctx.db.close()
+  // Quit waits (bounded) for the pool to close and the demo server to stop cleanly.
+  let quitting = false
+  app.on('will-quit', (e) => {
+    if (quitting) return
+    quitting = true
+    e.preventDefault()
+    const done = (): void => app.exit(0)
+    const force = setTimeout(done, 30_000)
+    void ctx.profiles.shutdown().finally(() => {
+      clearTimeout(force)
+      done()
+    })
   })
 }
 

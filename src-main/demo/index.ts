@@ -1,0 +1,19 @@
+import { seedFleet } from '../seed/generator'
+import { DemoService } from './service'
+
+/** Tenants in the demo fleet: enough to page, sort and filter; generated in seconds. */
+export const DEMO_TENANTS = 150
+export const DEMO_SEED = 1
+
+/** The demo as the app runs it: the real fleet generator, seeded once per demo cluster. */
+export function createDemo(userDataDir: string, migrationsDir: string): DemoService {
+  return new DemoService({
+    userDataDir,
+    migrationsDir,
+    seed: async (db) => {
+      await seedFleet(db, { tenants: DEMO_TENANTS, seed: DEMO_SEED })
+    }
+  })
+}
+
+export { DemoService }

@@ -1,0 +1,30 @@
+import type { SessionInfo } from '../../src-preload/contract'
+import type { AppContext } from '../context'
+import { log } from '../core/logger'
+import { targetFromUrl } from '../db/connection'
+
+/**
+ * Start-up connection: NCHAT_DATABASE_URL (developer/test override) when set, else the
+ * profile (or demo) that was open when the console last quit. With neither, the
+ * renderer shows the first-run choice. Never throws.
+ */
+export async function openStartupConnection(ctx: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const url = env.NCHAT_DATABASE_URL
+  if (url) {
+    try {
+      await ctx.db.setTarget(targetFromUrl(url, { templateSchema: env.NCHAT_TEMPLATE_SCHEMA ?? 'nchat' }))
+      log.info('using NCHAT_DATABASE_URL (profiles are not reopened)')
+    } catch (e) {
+      log.error('NCHAT_DATABASE_URL is not usable', e)
+    }
+    return
+  }
+  await ctx.profiles.restore()
+}
+
+/** The native window title: environment first, so nobody mistakes production for staging. */
+export function windowTitle(info: SessionInfo): string {
+  if (!info.profileName && !info.databaseLabel) return 'nChat Console'
+  const env = info.environment ? `[${info.environment.toUpperCase()}] ` : ''
+  return `${env}${info.profileName ?? info.databaseLabel} — nChat Console`
+}
