@@ -249,16 +249,19 @@ interface TenantSpec {
 const SPECIAL_ORDER: Special[] = ['demo', 'missingSchema', 'upperCase', 'stripeMeta', 'nullUsage', 'noUsage', 'noSettings', 'percent', 'underscore', 'stripeMeta', 'nullUsage', 'noUsage', 'noSettings']
 
 interface Existing {
+  /** Tenants already in the database: salts every stream, so --append with the same seed adds new ids. */
+  count: number
+  ids: Set<string>
   slugs: Set<string>
   schemas: Set<string>
   domains: Set<string>
 }
 
 function planTenants(opts: Required<Pick<SeedOptions, 'tenants' | 'seed'>> & { prefix: string }, existing: Existing): { specs: TenantSpec[]; orphan: string | null } {
-  const rng = new Rng(mix(opts.seed, 0x5eed))
+  const rng = new Rng(mix(opts.seed, 0x5eed, existing.count))
   const slugs = new Set([...existing.slugs].map((s) => s.toLowerCase()))
   const schemas = new Set([...existing.schemas].map((s) => s.toLowerCase()))
-  const ids = new Set<string>()
+  const ids = new Set<string>(existing.ids)
   const specs: TenantSpec[] = []
   const useSpecials = opts.tenants >= 12
   const specials = useSpecials ? SPECIAL_ORDER.filter((s) => !(s === 'demo' && (slugs.has('demo') || schemas.has(`${opts.prefix}demo`)))) : []
@@ -409,8 +412,8 @@ function limitsFor(plan: PlanId, rng: Rng): PlanLimits {
   return base
 }
 
-function tenantSql(spec: TenantSpec, seed: number, tier: SeedTier, now: Date, out: RowCounter, existingDomains: Set<string>): { publicSql: string[]; schemaSql: string } {
-  const rng = new Rng(mix(seed, 0x7e4a47, spec.index))
+function tenantSql(spec: TenantSpec, seed: number, salt: number, tier: SeedTier, now: Date, out: RowCounter, existingDomains: Set<string>): { publicSql: string[]; schemaSql: string } {
+  const rng = new Rng(mix(seed, 0x7e4a47, salt, spec.index))
   const v = VOLUMES[tier]
   const nowMs = now.getTime()
   const ownerFirst = rng.pick(FIRST)
@@ -793,11 +796,13 @@ function chatRows(schema: string, rng: Rng, v: Volumes, since: Date, now: Date, 
 // ---------------------------------------------------------------------------
 
 async function readExisting(db: Queryable, prefix: string): Promise<Existing> {
-  const slugs = await db.query<{ slug: string; schema_name: string; custom_domain: string | null }>(
-    'SELECT slug, schema_name, custom_domain FROM public.tenants'
+  const slugs = await db.query<{ id: string; slug: string; schema_name: string; custom_domain: string | null }>(
+    'SELECT id::text AS id, slug, schema_name, custom_domain FROM public.tenants'
   )
   const schemas = await db.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)`, [prefix.toLowerCase()])
   return {
+    count: slugs.rows.length,
+    ids: new Set(slugs.rows.map((r) => r.id)),
     slugs: new Set(slugs.rows.map((r) => r.slug)),
     schemas: new Set([...slugs.rows.map((r) => r.schema_name), ...schemas.rows.map((r) => r.nspname)]),
     domains: new Set(slugs.rows.map((r) => r.custom_domain).filter((d): d is string => Boolean(d)))
@@ -853,14 +858,14 @@ export async function seedFleet(db: Queryable, opts: SeedOptions): Promise<SeedS
     let publicSql = ''
     let schemaSql = ''
     for (const spec of batch) {
-      const part = tenantSql(spec, opts.seed, tier, now, counter, existing.domains)
+      const part = tenantSql(spec, opts.seed, existing.count, tier, now, counter, existing.domains)
       publicSql += part.publicSql.join('')
       schemaSql += part.schemaSql
       if (spec.realSchema) schemasCreated++
     }
     if (start === 0 && orphan) {
       // A schema left behind by a failed delete: template tables and data, no tenant row.
-      const rng = new Rng(mix(opts.seed, 0x0e9a7))
+      const rng = new Rng(mix(opts.seed, 0x0e9a7, existing.count))
       schemaSql += templateDdl(orphan) + chatRows(orphan, rng, VOLUMES.small, new Date(now.getTime() - 400 * DAY), now, 'orphan', new RowCounter())
       schemasCreated++
     }
