@@ -104,7 +104,12 @@ async function main(): Promise<number> {
     }
     console.log(`Seeding ${tenants} tenants (seed ${seed}) into ${redact(url)}${existing ? ` next to ${existing} existing` : ''}...`)
     let lastPrint = 0
-    const summary = await seedFleet(client, {
+    // One batch = one query, so a pool works. Its sessions are recycled every few
+    // hundred tenants: a session that has created tens of thousands of relations
+    // slows down severalfold (its relation cache keeps growing).
+    const pool = new pg.Pool({ connectionString: url, max: 1, maxUses: 20, connectionTimeoutMillis: 10_000, application_name: 'nchat-console-seed' })
+    pool.on('error', () => {})
+    const summary = await seedFleet(pool, {
       tenants,
       seed,
       templateSchema: values['template-schema'],
@@ -116,7 +121,7 @@ async function main(): Promise<number> {
           console.log(`  ${done}/${total} tenants (${secs(t - started)})`)
         }
       }
-    })
+    }).finally(() => pool.end())
     const rows = Object.entries(summary.rows)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')

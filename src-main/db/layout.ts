@@ -7,6 +7,8 @@ export interface Layout extends LayoutInfo {
   usageColumns: Set<string>
   hasSettings: boolean
   hasUsage: boolean
+  /** Newer layout: custom domains live in public.tenant_domains (tenant_id, domain). */
+  hasDomains: boolean
 }
 
 /** Values of a CHECK (col IN (...)) / (col = ANY (ARRAY[...])) constraint. */
@@ -30,12 +32,17 @@ export async function readLayout(db: Queryable): Promise<Layout> {
     [['tenants', 'tenant_usage', 'tenant_settings', 'tenant_invitations', 'tenant_audit_logs', 'tenant_audit_log', 'stripe_webhooks', 'tenant_domains']]
   )
   const have = new Set(tables.rows.map((r) => r.table_name))
+  // pg_attribute, not information_schema.columns: the latter is slow on databases
+  // with 100,000+ tenant tables and hides columns the role has no privilege on.
   const cols = await db.query<{ table_name: string; column_name: string }>(
-    `SELECT table_name, column_name FROM information_schema.columns
-      WHERE table_schema = 'public' AND table_name IN ('tenants', 'tenant_usage')`
+    `SELECT c.relname AS table_name, a.attname AS column_name
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relname IN ('tenants', 'tenant_usage', 'tenant_domains')
+        AND a.attnum > 0 AND NOT a.attisdropped`
   )
   const tenantColumns = new Set(cols.rows.filter((r) => r.table_name === 'tenants').map((r) => r.column_name))
   const usageColumns = new Set(cols.rows.filter((r) => r.table_name === 'tenant_usage').map((r) => r.column_name))
+  const domainColumns = new Set(cols.rows.filter((r) => r.table_name === 'tenant_domains').map((r) => r.column_name))
   const checks = await db.query<{ def: string }>(
     `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
       WHERE conrelid = to_regclass('public.tenants') AND contype = 'c'`
@@ -73,6 +80,7 @@ export async function readLayout(db: Queryable): Promise<Layout> {
     tenantColumns,
     usageColumns,
     hasSettings: have.has('tenant_settings'),
-    hasUsage: have.has('tenant_usage')
+    hasUsage: have.has('tenant_usage') && usageColumns.has('tenant_id') && usageColumns.has('period'),
+    hasDomains: have.has('tenant_domains') && domainColumns.has('tenant_id') && domainColumns.has('domain')
   }
 }

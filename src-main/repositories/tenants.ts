@@ -29,53 +29,77 @@ function planExpr(layout: Layout): string {
   return 'NULL::text'
 }
 
+/** A tenant's custom domain: the column (030), else its primary row in tenant_domains (newer). */
+function domainExpr(layout: Layout): string {
+  if (layout.tenantColumns.has('custom_domain')) return 't.custom_domain'
+  if (layout.hasDomains) {
+    return `(SELECT d.domain FROM public.tenant_domains d WHERE d.tenant_id = t.id ORDER BY d.domain LIMIT 1)`
+  }
+  return 'NULL::text'
+}
+
+function usageCol(layout: Layout, name: string, cast: string): string {
+  return layout.hasUsage && layout.usageColumns.has(name) ? `u.${name}` : `NULL::${cast}`
+}
+
+/**
+ * Two statements: the page and the count. Sorting on a tenants column limits the
+ * tenants first and joins usage for the page rows only; sorting on a usage counter
+ * joins usage for every matching tenant (through its (tenant_id, period) key).
+ */
 export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): Promise<{ rows: TenantRow[]; total: number }> {
-  const usage = layout.hasUsage
+  const usersTotal = usageCol(layout, 'users_total', 'int')
+  const storageBytes = usageCol(layout, 'storage_bytes', 'bigint')
   const sortExpr: Record<TenantSortKey, string> = {
     name: 'lower(t.name)',
     slug: 't.slug',
     status: 't.status',
     plan: planExpr(layout),
     ownerEmail: `lower(${col(layout, 'owner_email')})`,
-    customDomain: col(layout, 'custom_domain'),
+    customDomain: domainExpr(layout),
     createdAt: col(layout, 'created_at', 'timestamptz'),
     trialEndsAt: col(layout, 'trial_ends_at', 'timestamptz'),
-    usersTotal: usage ? 'u.users_total' : 'NULL::int',
-    storageBytes: usage ? 'u.storage_bytes' : 'NULL::bigint'
+    usersTotal,
+    storageBytes
   }
+  const sortsOnUsage = q.sort === 'usersTotal' || q.sort === 'storageBytes'
   const dir = q.direction === 'desc' ? 'DESC' : 'ASC'
   const searchCols = ['t.name', 't.slug', col(layout, 'owner_email'), col(layout, 'custom_domain')].filter((c) => !c.startsWith('NULL'))
-  const params: unknown[] = [q.search ? likePattern(q.search) : null, q.statuses, q.plans, q.limit, q.offset]
-  let usageJoin = ''
-  if (usage) {
-    params.push(q.period)
-    usageJoin = `LEFT JOIN public.tenant_usage u ON u.tenant_id = t.id AND u.period = $${params.length}`
-  }
-  const where = `($1::text IS NULL OR ${searchCols.map((c) => `${c} ILIKE $1`).join(' OR ')})
+  const searchDomains =
+    !layout.tenantColumns.has('custom_domain') && layout.hasDomains
+      ? ` OR EXISTS (SELECT 1 FROM public.tenant_domains d WHERE d.tenant_id = t.id AND d.domain ILIKE $1)`
+      : ''
+  const where = `($1::text IS NULL OR ${searchCols.map((c) => `${c} ILIKE $1`).join(' OR ')}${searchDomains})
       AND ($2::text[] IS NULL OR t.status = ANY($2::text[]))
       AND ($3::text[] IS NULL OR ${planExpr(layout)} = ANY($3::text[]))`
-  const sql = `
-    SELECT t.id::text AS id, t.name, t.slug, t.status, ${planExpr(layout)} AS plan,
-           ${col(layout, 'owner_email')} AS owner_email, ${col(layout, 'custom_domain')} AS custom_domain,
+  const filterParams: unknown[] = [q.search ? likePattern(q.search) : null, q.statuses, q.plans]
+  const usageJoin = (alias: string) =>
+    layout.hasUsage ? `LEFT JOIN public.tenant_usage u ON u.tenant_id = ${alias}.id AND u.period = $6` : ''
+  const select = `t.id::text AS id, t.name, t.slug, t.status, ${planExpr(layout)} AS plan,
+           ${col(layout, 'owner_email')} AS owner_email, ${domainExpr(layout)} AS custom_domain,
            t.schema_name, ${col(layout, 'created_at', 'timestamptz')} AS created_at,
-           ${col(layout, 'trial_ends_at', 'timestamptz')} AS trial_ends_at,
-           ${usage ? 'u.users_total' : 'NULL::int'} AS users_total,
-           ${usage ? 'u.storage_bytes' : 'NULL::bigint'} AS storage_bytes,
-           count(*) OVER () AS total
-      FROM public.tenants t
-      ${usageJoin}
-     WHERE ${where}
-     ORDER BY ${sortExpr[q.sort]} ${dir} NULLS LAST, t.id ${dir}
-     LIMIT $4 OFFSET $5`
-  const r = await db.query(sql, params)
-  let total = r.rows[0] ? Number(r.rows[0].total) : 0
-  if (r.rows.length === 0 && q.offset > 0) {
-    const c = await db.query(`SELECT count(*) AS n FROM public.tenants t WHERE ${where}`, params.slice(0, 3))
-    total = Number(c.rows[0]?.n ?? 0)
-  }
+           ${col(layout, 'trial_ends_at', 'timestamptz')} AS trial_ends_at`
+  const order = `${sortExpr[q.sort]} ${dir} NULLS LAST, t.id ${dir}`
+  const pageSql = sortsOnUsage
+    ? `SELECT ${select}, ${usersTotal} AS users_total, ${storageBytes} AS storage_bytes
+         FROM public.tenants t
+         ${usageJoin('t')}
+        WHERE ${where}
+        ORDER BY ${order}
+        LIMIT $4 OFFSET $5`
+    : `SELECT p.*, ${usersTotal} AS users_total, ${storageBytes} AS storage_bytes
+         FROM (SELECT ${select}, t.id AS tid, row_number() OVER () AS ord
+                 FROM (SELECT t.* FROM public.tenants t WHERE ${where} ORDER BY ${order} LIMIT $4 OFFSET $5) t) p
+         ${usageJoin('p').replace('p.id', 'p.tid')}
+        ORDER BY p.ord`
+  const pageParams = [...filterParams, q.limit, q.offset, ...(layout.hasUsage ? [q.period] : [])]
+  const [page, count] = await Promise.all([
+    db.query(pageSql, pageParams),
+    db.query<{ n: number }>(`SELECT count(*) AS n FROM public.tenants t WHERE ${where}`, filterParams)
+  ])
   return {
-    total,
-    rows: r.rows.map((x) => ({
+    total: Number(count.rows[0]?.n ?? 0),
+    rows: page.rows.map((x) => ({
       id: x.id,
       name: x.name,
       slug: x.slug,
@@ -96,6 +120,8 @@ export interface TenantRecord {
   row: Record<string, unknown>
   settings: Record<string, unknown> | null
   usage: Record<string, unknown> | null
+  /** Newer layout: the first of the tenant's rows in tenant_domains. */
+  domain: string | null
 }
 
 export async function getTenant(db: Queryable, layout: Layout, id: string, period: string): Promise<TenantRecord | null> {
@@ -108,7 +134,12 @@ export async function getTenant(db: Queryable, layout: Layout, id: string, perio
     ? (await db.query(`SELECT to_jsonb(u) AS row FROM public.tenant_usage u WHERE u.tenant_id = $1 AND u.period = $2`, [id, period])).rows[0]
         ?.row ?? null
     : null
-  return { row: r.rows[0].row, settings, usage }
+  const domain =
+    !layout.tenantColumns.has('custom_domain') && layout.hasDomains
+      ? ((await db.query<{ domain: string }>(`SELECT domain FROM public.tenant_domains WHERE tenant_id = $1 ORDER BY domain LIMIT 1`, [id])).rows[0]
+          ?.domain ?? null)
+      : null
+  return { row: r.rows[0].row, settings, usage, domain }
 }
 
 export interface SchemaFacts {

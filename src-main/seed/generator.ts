@@ -828,6 +828,10 @@ async function requireAppTables(db: Queryable): Promise<void> {
 /**
  * Creates (or adds to) a demo fleet. Safe on an empty migrated database; with
  * existing tenants it avoids their slugs, schemas and domains.
+ *
+ * `db` may be a client or a pool: every batch is a single query. For thousands of
+ * tenants pass a pool that recycles its sessions (pg's `maxUses`): one session that
+ * creates tens of thousands of relations gets several times slower per statement.
  */
 export async function seedFleet(db: Queryable, opts: SeedOptions): Promise<SeedSummary> {
   const started = Date.now()

@@ -43,6 +43,17 @@ export class TenantDirectoryService {
   async list(input: ParsedInputOf<'tenants:list'>): Promise<TenantPage> {
     const layout = await this.requireTenantsTable()
     const search = input.search?.trim() || null
+    // Statuses and plans are whatever this database's CHECK constraints allow.
+    const unknown = (values: string[] | undefined, allowed: string[]) =>
+      allowed.length ? (values ?? []).filter((v) => !allowed.includes(v)) : []
+    const badStatus = unknown(input.statuses, layout.statuses)
+    if (badStatus.length) {
+      throw new AppError('INVALID_INPUT', `Unknown status "${badStatus[0]}". This database allows: ${layout.statuses.join(', ')}.`)
+    }
+    const badPlan = unknown(input.plans, layout.plans)
+    if (badPlan.length) {
+      throw new AppError('INVALID_INPUT', `Unknown plan "${badPlan[0]}". This database allows: ${layout.plans.join(', ')}.`)
+    }
     const { rows, total } = await listTenants(this.db, layout, {
       search,
       statuses: input.statuses?.length ? input.statuses : null,
@@ -97,7 +108,7 @@ export class TenantDirectoryService {
       billingInterval: str(t.billing_interval),
       ownerEmail: str(t.owner_email),
       ownerName: str(t.owner_name),
-      customDomain: str(t.custom_domain),
+      customDomain: str(t.custom_domain ?? rec.domain),
       schemaName,
       resolvedSchemaName: facts.resolvedName,
       schemaExists: facts.resolvedName !== null,
