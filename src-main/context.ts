@@ -9,6 +9,7 @@ import { ProfileStore } from './profiles/store'
 import { KeytarStore, type SecretStore } from './secrets/keychain'
 import { SessionService } from './services/session'
 import { TenantDirectoryService } from './services/tenants'
+import { BackupService } from './backup/service'
 
 /** Native things only the Electron bootstrap can do; tests supply fakes. */
 export interface Platform {
@@ -16,6 +17,22 @@ export interface Platform {
   emit<E extends EventName>(event: E, payload: EventMap[E]): void
   /** The app's user-data folder (profiles file, demo cluster). Tests use a temp folder. */
   userDataDir?: string
+  /** Native save dialog; resolves to the chosen path, or null when closed. (Backups) */
+  saveDialog?(opts: FileDialogOptions): Promise<string | null>
+  /** Native open-file dialog; the chosen path, or null. (Backups: restore from a file) */
+  openFileDialog?(opts: FileDialogOptions): Promise<string | null>
+  /** Native choose-folder dialog; the chosen folder, or null. (Backups: back up many) */
+  chooseFolder?(opts: { title: string; defaultPath: string }): Promise<string | null>
+  /** OS notification (e.g. a long backup ended). */
+  notify?(n: { title: string; body: string }): void
+  /** Reveals a file in the OS file manager. */
+  showInFolder?(path: string): void
+}
+
+export interface FileDialogOptions {
+  title: string
+  defaultPath: string
+  filters: { name: string; extensions: string[] }[]
 }
 
 export interface AppContext {
@@ -23,6 +40,7 @@ export interface AppContext {
   session: SessionService
   tenants: TenantDirectoryService
   lifecycle: LifecycleService
+  backups: BackupService
   platform: Platform
   migrationsDir: string
   profiles: ProfileService
@@ -54,6 +72,10 @@ export function createContext(opts: {
     session,
     tenants: new TenantDirectoryService(db, session),
     lifecycle: new LifecycleService(db, session),
+    backups: new BackupService(db, session, opts.platform, {
+      consoleVersion: process.env.npm_package_version ?? '0.1.0',
+      backupsDir: join(userDataDir, 'backups')
+    }),
     platform: opts.platform,
     migrationsDir: opts.migrationsDir,
     profileStore,

@@ -18,6 +18,23 @@ import {
   type LifecycleCapabilities,
   type LifecycleOutcome
 } from './lifecycle'
+import {
+  BackupExportInput,
+  BackupExportManyInput,
+  BackupIdInput,
+  BackupListInput,
+  BackupRestoreInput,
+  BackupVerifyInput,
+  BatchIdInput,
+  JobIdInput,
+  type BackupProgress,
+  type BackupRecord,
+  type BatchSummary,
+  type JobStarted,
+  type RestoreResult,
+  type ToolStatus,
+  type VerifyResult
+} from './backups'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -37,6 +54,7 @@ export * from './session'
 export * from './tenants'
 export * from './lifecycle'
 export * from './profiles'
+export * from './backups'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -78,7 +96,18 @@ export const contract = {
   'profiles:setAsideDamagedFile': channel<ProfilesState>()(Empty),
   'demo:open': channel<SessionInfo>()(Empty),
   'demo:reset': channel<SessionInfo>()(Empty),
-  'demo:status': channel<DemoStatus>()(Empty)
+  'demo:status': channel<DemoStatus>()(Empty),
+  'backups:tools': channel<ToolStatus>()(Empty),
+  'backups:list': channel<BackupRecord[]>()(BackupListInput),
+  'backups:batches': channel<BatchSummary[]>()(Empty),
+  'backups:jobs': channel<BackupProgress[]>()(Empty),
+  'backups:export': channel<JobStarted>()(BackupExportInput),
+  'backups:exportMany': channel<JobStarted>()(BackupExportManyInput),
+  'backups:resumeBatch': channel<JobStarted>()(BatchIdInput),
+  'backups:cancel': channel<{ cancelled: boolean }>()(JobIdInput),
+  'backups:verify': channel<VerifyResult>()(BackupVerifyInput),
+  'backups:showInFolder': channel<{ shown: boolean }>()(BackupIdInput),
+  'backups:restore': channel<RestoreResult>()(BackupRestoreInput)
 } as const
 
 export type Contract = typeof contract
@@ -92,9 +121,10 @@ export const CHANNELS = Object.keys(contract) as Channel[]
 /** Events main pushes to the renderer. Payload types only; main is the only sender. */
 export interface EventMap {
   'session:changed': SessionInfo
+  'backups:progress': BackupProgress
 }
 export type EventName = keyof EventMap
-export const EVENT_NAMES: EventName[] = ['session:changed']
+export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress']
 
 type Namespace<C> = C extends `${infer N}:${string}` ? N : never
 export type NchatApi = {

@@ -1,5 +1,6 @@
 import type { Channel } from '../../../src-preload/contract'
 import type { Handler } from '../registry'
+import { backupHandlers } from './backups'
 import { lifecycleHandlers } from './lifecycle'
 import { profileHandlers } from './profiles'
 import { sessionHandlers } from './session'
@@ -10,5 +11,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...sessionHandlers,
   ...tenantHandlers,
   ...lifecycleHandlers,
-  ...profileHandlers
+  ...profileHandlers,
+  ...backupHandlers
 }

@@ -1,0 +1,364 @@
+/**
+ * Reader and splitter for pg_dump's custom archive format (-Fc), archive versions
+ * 1.12 to 1.16 (pg_dump 10 to 18). Used by batch backups: one pg_dump run over many
+ * tenant schemas writes one shared archive; `splitArchive` then writes, per schema,
+ * a custom archive holding only that schema's entries and data blocks, byte for byte
+ * (data blocks are copied, never decompressed). The result is an ordinary archive:
+ * `pg_restore --list` reads it, and it restores on its own.
+ *
+ * Layout (pg_backup_archiver.c / pg_backup_custom.c):
+ *   header: "PGDMP", vmaj, vmin, vrev, intSize, offSize, format(1 = custom),
+ *           compression (int before 1.15, one byte = algorithm from 1.15),
+ *           7 ints of creation time, dbname, server version, pg_dump version
+ *   TOC:    int count, then per entry: dumpId, hadDumper, tableoid, oid, tag, desc,
+ *           section, defn, dropStmt, copyStmt, namespace, tablespace, tableam (1.14+),
+ *           relkind int (1.16+), owner, "false", deps (strings until NULL), then the
+ *           data position: one flag byte (1 not set, 2 set, 3 no data) + offSize bytes
+ *   data:   per block: type byte (1 data, 3 large objects), dumpId, then chunks
+ *           (int length + bytes) ending with length 0
+ * Integers: one sign byte + intSize bytes little-endian magnitude.
+ * Strings: int length (-1 = NULL) + bytes.
+ */
+import { open, type FileHandle } from 'node:fs/promises'
+
+export const K_OFFSET_POS_NOT_SET = 1
+export const K_OFFSET_POS_SET = 2
+export const K_OFFSET_NO_DATA = 3
+const BLK_DATA = 1
+const BLK_BLOBS = 3
+
+export class ArchiveFormatError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ArchiveFormatError'
+  }
+}
+
+export interface TocEntry {
+  dumpId: number
+  hadDumper: boolean
+  tag: string | null
+  desc: string | null
+  section: number
+  namespace: string | null
+  deps: number[]
+  /** Raw bytes of the entry up to (not including) the data position. */
+  raw: Buffer
+  offsetFlag: number
+  /** Where this entry's data block starts in the source, once known. */
+  dataPos: number | null
+  dataLen: number | null
+}
+
+export interface ArchiveInfo {
+  version: string
+  /** (vmaj << 16) | (vmin << 8) | vrev */
+  versionNum: number
+  intSize: number
+  offSize: number
+  /** Header bytes, copied verbatim into split archives. */
+  header: Buffer
+  dbName: string | null
+  serverVersion: string | null
+  dumpVersion: string | null
+  entries: TocEntry[]
+  /** Where the data blocks start. */
+  dataStart: number
+}
+
+const V = (a: number, b: number, c = 0) => (a << 16) | (b << 8) | c
+
+/** Buffered sequential reader over a file handle. */
+class Reader {
+  private buf = Buffer.alloc(0)
+  private bufStart = 0
+  pos = 0
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly size: number
+  ) {}
+
+  private async ensure(n: number): Promise<void> {
+    const have = this.bufStart + this.buf.length - this.pos
+    if (have >= n) return
+    if (this.pos + n > this.size) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
+    const want = Math.max(n, 1 << 20)
+    const len = Math.min(want, this.size - this.pos)
+    const b = Buffer.alloc(len)
+    const { bytesRead } = await this.fh.read(b, 0, len, this.pos)
+    this.buf = b.subarray(0, bytesRead)
+    this.bufStart = this.pos
+    if (bytesRead < n) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
+  }
+
+  async bytes(n: number): Promise<Buffer> {
+    await this.ensure(n)
+    const off = this.pos - this.bufStart
+    this.pos += n
+    return this.buf.subarray(off, off + n)
+  }
+
+  async byte(): Promise<number> {
+    return (await this.bytes(1))[0]!
+  }
+
+  async int(intSize: number): Promise<number> {
+    const b = await this.bytes(1 + intSize)
+    let v = 0
+    for (let i = intSize; i >= 1; i--) v = v * 256 + b[i]!
+    if (b[0]! > 1) throw new ArchiveFormatError('The archive has a malformed integer: it is damaged.')
+    return b[0] ? -v : v
+  }
+
+  async str(intSize: number): Promise<string | null> {
+    const n = await this.int(intSize)
+    if (n < 0) return null
+    if (n > 1 << 30) throw new ArchiveFormatError('The archive has an impossible string length: it is damaged.')
+    return (await this.bytes(n)).toString('utf8')
+  }
+
+  skip(n: number): void {
+    this.pos += n
+  }
+}
+
+/** Reads the header and table of contents, then walks the data blocks to find each one's extent. */
+export async function readArchive(path: string): Promise<ArchiveInfo> {
+  const fh = await open(path, 'r')
+  try {
+    const size = (await fh.stat()).size
+    const r = new Reader(fh, size)
+    const magic = (await r.bytes(5)).toString('latin1')
+    if (magic !== 'PGDMP') throw new ArchiveFormatError('Not a pg_dump custom-format archive.')
+    const vmaj = await r.byte()
+    const vmin = await r.byte()
+    const vrev = await r.byte()
+    const versionNum = V(vmaj, vmin, vrev)
+    if (versionNum < V(1, 12) || versionNum > V(1, 16)) {
+      throw new ArchiveFormatError(`Archive version ${vmaj}.${vmin} is not supported by the splitter (1.12 to 1.16 are).`)
+    }
+    const intSize = await r.byte()
+    const offSize = await r.byte()
+    const format = await r.byte()
+    if (format !== 1) throw new ArchiveFormatError('The archive is not in custom format.')
+    if (intSize < 1 || intSize > 8 || offSize < 1 || offSize > 8) throw new ArchiveFormatError('The archive header is damaged.')
+    if (versionNum >= V(1, 15)) await r.byte()
+    else await r.int(intSize)
+    for (let i = 0; i < 7; i++) await r.int(intSize)
+    const dbName = await r.str(intSize)
+    const serverVersion = await r.str(intSize)
+    const dumpVersion = await r.str(intSize)
+    const headerEnd = r.pos
+    const count = await r.int(intSize)
+    if (count < 0 || count > 10_000_000) throw new ArchiveFormatError('The archive table of contents is damaged.')
+    const header = Buffer.from(await readRange(fh, 0, headerEnd))
+
+    const entries: TocEntry[] = []
+    for (let i = 0; i < count; i++) {
+      const start = r.pos
+      const dumpId = await r.int(intSize)
+      const hadDumper = (await r.int(intSize)) !== 0
+      await r.str(intSize) // tableoid
+      await r.str(intSize) // oid
+      const tag = await r.str(intSize)
+      const desc = await r.str(intSize)
+      const section = await r.int(intSize)
+      await r.str(intSize) // defn
+      await r.str(intSize) // dropStmt
+      await r.str(intSize) // copyStmt
+      const namespace = await r.str(intSize)
+      await r.str(intSize) // tablespace
+      if (versionNum >= V(1, 14)) await r.str(intSize) // tableam
+      if (versionNum >= V(1, 16)) await r.int(intSize) // relkind
+      await r.str(intSize) // owner
+      await r.str(intSize) // "false" (withOids)
+      const deps: number[] = []
+      for (;;) {
+        const d = await r.str(intSize)
+        if (d === null) break
+        deps.push(Number(d))
+      }
+      const rawEnd = r.pos
+      const offsetFlag = await r.byte()
+      const ob = await r.bytes(offSize)
+      let off = 0
+      for (let k = offSize - 1; k >= 0; k--) off = off * 256 + ob[k]!
+      entries.push({
+        dumpId,
+        hadDumper,
+        tag,
+        desc,
+        section,
+        namespace,
+        deps,
+        raw: Buffer.from(await readRange(fh, start, rawEnd)),
+        offsetFlag,
+        dataPos: offsetFlag === K_OFFSET_POS_SET ? off : null,
+        dataLen: null
+      })
+    }
+    const dataStart = r.pos
+
+    // Walk the data blocks in file order to learn each block's extent.
+    const byId = new Map(entries.map((e) => [e.dumpId, e]))
+    while (r.pos < size) {
+      const blockStart = r.pos
+      const type = await r.byte()
+      if (type !== BLK_DATA && type !== BLK_BLOBS) throw new ArchiveFormatError('The archive has an unknown data block: it is damaged.')
+      const id = await r.int(intSize)
+      const e = byId.get(id)
+      if (!e) throw new ArchiveFormatError('The archive has data for an entry not in its table of contents: it is damaged.')
+      if (type === BLK_BLOBS) {
+        // Large objects: (oid, chunks..., 0) repeated, ended by oid 0.
+        for (;;) {
+          const oid = await r.int(intSize)
+          if (oid === 0) break
+          await skipChunks(r, intSize)
+        }
+      } else {
+        await skipChunks(r, intSize)
+      }
+      e.dataPos = blockStart
+      e.dataLen = r.pos - blockStart
+    }
+    if (r.pos !== size) throw new ArchiveFormatError('The archive ends in the middle of a data block: it is truncated.')
+    for (const e of entries) {
+      if (e.hadDumper && e.offsetFlag !== K_OFFSET_NO_DATA && e.dataLen === null) {
+        throw new ArchiveFormatError(`The archive lacks the data of ${e.desc ?? 'an entry'} ${e.tag ?? ''}: it is truncated.`)
+      }
+    }
+    return {
+      version: `${vmaj}.${vmin}-${vrev}`,
+      versionNum,
+      intSize,
+      offSize,
+      header,
+      dbName,
+      serverVersion,
+      dumpVersion,
+      entries,
+      dataStart
+    }
+  } finally {
+    await fh.close()
+  }
+}
+
+async function skipChunks(r: Reader, intSize: number): Promise<void> {
+  for (;;) {
+    const len = await r.int(intSize)
+    if (len === 0) return
+    if (len < 0) throw new ArchiveFormatError('The archive has a negative chunk length: it is damaged.')
+    r.skip(len)
+  }
+}
+
+async function readRange(fh: FileHandle, start: number, end: number): Promise<Buffer> {
+  const b = Buffer.alloc(end - start)
+  if (b.length) await fh.read(b, 0, b.length, start)
+  return b
+}
+
+const GLOBAL_DESCS = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH'])
+
+/**
+ * The entries that make up one schema's dump, as `pg_dump -n schema` would write them:
+ * the session-setting entries, the SCHEMA entry, everything in the schema, and the
+ * namespace-less entries (comments, ACLs) that depend only on what is selected.
+ */
+export function entriesForSchema(info: ArchiveInfo, schema: string): TocEntry[] {
+  const chosen = new Set<number>()
+  for (const e of info.entries) {
+    if (e.desc && GLOBAL_DESCS.has(e.desc)) chosen.add(e.dumpId)
+    else if (e.namespace === schema) chosen.add(e.dumpId)
+    else if (e.desc === 'SCHEMA' && !e.namespace && e.tag === schema) chosen.add(e.dumpId)
+  }
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const e of info.entries) {
+      if (chosen.has(e.dumpId) || e.namespace || (e.desc && GLOBAL_DESCS.has(e.desc))) continue
+      if (e.deps.length && e.deps.every((d) => chosen.has(d))) {
+        chosen.add(e.dumpId)
+        grew = true
+      }
+    }
+  }
+  return info.entries.filter((e) => chosen.has(e.dumpId))
+}
+
+function intBytes(v: number, intSize: number): Buffer {
+  const b = Buffer.alloc(1 + intSize)
+  b[0] = v < 0 ? 1 : 0
+  let m = Math.abs(v)
+  for (let i = 1; i <= intSize; i++) {
+    b[i] = m % 256
+    m = Math.floor(m / 256)
+  }
+  return b
+}
+
+function offsetBytes(flag: number, off: number, offSize: number): Buffer {
+  const b = Buffer.alloc(1 + offSize)
+  b[0] = flag
+  let m = off
+  for (let i = 1; i <= offSize; i++) {
+    b[i] = m % 256
+    m = Math.floor(m / 256)
+  }
+  return b
+}
+
+/**
+ * Writes one schema's archive: the source header, a TOC of its entries with data
+ * positions set, then their data blocks copied verbatim. `write` receives the bytes in
+ * order (the caller hashes and writes them). Returns the number of bytes written.
+ */
+export async function writeSchemaArchive(
+  sourcePath: string,
+  info: ArchiveInfo,
+  entries: TocEntry[],
+  write: (b: Buffer) => Promise<void>
+): Promise<number> {
+  const withData = entries.filter((e) => e.dataPos !== null && e.dataLen !== null)
+  const tocLen =
+    info.header.length + 1 + info.intSize + entries.reduce((n, e) => n + e.raw.length + 1 + info.offSize, 0)
+  let pos = tocLen
+  const newPos = new Map<number, number>()
+  for (const e of withData) {
+    newPos.set(e.dumpId, pos)
+    pos += e.dataLen!
+  }
+  const parts: Buffer[] = [info.header, intBytes(entries.length, info.intSize)]
+  for (const e of entries) {
+    parts.push(e.raw)
+    const p = newPos.get(e.dumpId)
+    parts.push(p !== undefined ? offsetBytes(K_OFFSET_POS_SET, p, info.offSize) : offsetBytes(e.hadDumper ? K_OFFSET_POS_NOT_SET : K_OFFSET_NO_DATA, 0, info.offSize))
+  }
+  const toc = Buffer.concat(parts)
+  if (toc.length !== tocLen) throw new Error('internal: TOC length mismatch')
+  await write(toc)
+  let total = toc.length
+  if (withData.length) {
+    const fh = await open(sourcePath, 'r')
+    try {
+      for (const e of withData) {
+        let left = e.dataLen!
+        let at = e.dataPos!
+        while (left > 0) {
+          const n = Math.min(left, 1 << 20)
+          const b = Buffer.alloc(n)
+          const { bytesRead } = await fh.read(b, 0, n, at)
+          if (bytesRead !== n) throw new ArchiveFormatError('The shared archive changed while it was being split.')
+          await write(b)
+          at += n
+          left -= n
+          total += n
+        }
+      }
+    } finally {
+      await fh.close()
+    }
+  }
+  return total
+}

@@ -1,0 +1,399 @@
+/**
+ * Restoring a checked backup file in ONE transaction on a dedicated connection:
+ *
+ *  - same:    the tenant's schema is dropped and re-created from the archive, and its
+ *             public rows are replaced (tenants row updated in place, others deleted
+ *             and re-inserted).
+ *  - copy:    a new tenant (new id, slug and schema). pg_restore cannot rename, so the
+ *             archive is restored under its original schema name while the live source
+ *             schema, if any, is renamed aside inside the same (uncommitted) transaction;
+ *             the restored schema is then renamed to the new name and the source gets its
+ *             name back. Everything PostgreSQL stores by OID (defaults' sequences, identity
+ *             and owned sequences, foreign keys, triggers, policies, views) follows the
+ *             rename; a check then refuses any dependency from the new schema into the
+ *             source schema and any function whose body or settings still names it.
+ *             Public rows are re-keyed to the new tenant.
+ *  - scratch: deep verification: as copy, into a throwaway name, counted, then rolled back.
+ *
+ * pg_restore only converts the archive to SQL (-f -): it never connects to the database.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { AppError } from '../core/errors'
+import { assertIdentifier, isProtectedSchema, quoteIdent, qualify } from '../core/ident'
+import { log } from '../core/logger'
+import type { ConnectionTarget, Operator } from '../db/connection'
+import type { SessionService } from '../services/session'
+import { partStream, readPart, type OpenedBackup } from './container'
+import { describeToolFailure, runTool } from './pgproc'
+import { PUBLIC_TABLES } from './snapshot'
+import { runRestoreScript } from './sqlexec'
+import type { PgTools } from './tools'
+
+export type RestoreMode = 'same' | 'copy' | 'scratch'
+
+export interface RestoreDeps {
+  target: ConnectionTarget
+  tools: PgTools
+  lockWaitMs: number
+  session: SessionService
+}
+
+export interface RestoreOptions {
+  mode: RestoreMode
+  newSlug?: string
+  newName?: string
+  tenantPrefix?: string
+  templateSchema?: string
+  operator?: Operator
+  sourceFile?: string
+}
+
+export interface RestoreOutcome {
+  tenantId: string
+  tenantSlug: string
+  schema: string
+  tables: number
+  rows: number
+  counts: { table: string; expected: number; found: number | null }[]
+  warnings: string[]
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,49}$/
+/** Tables a copy does not take: they identify the source's billing or domains, and are unique. */
+const NOT_COPIED = new Set(['stripe_webhooks', 'tenant_domains'])
+
+function rid(): string {
+  return randomBytes(6).toString('hex')
+}
+
+interface Col {
+  name: string
+  type: string
+  generated: boolean
+  identityAlways: boolean
+}
+
+async function publicColumns(c: pg.ClientBase, tables: string[]): Promise<Map<string, Col[]>> {
+  const r = await c.query<{ rel: string; name: string; type: string; gen: string; ident: string }>(
+    `SELECT cl.relname AS rel, a.attname AS name, format_type(a.atttypid, NULL) AS type, a.attgenerated::text AS gen, a.attidentity::text AS ident
+       FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
+      WHERE n.nspname = 'public' AND cl.relname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY cl.relname, a.attnum`,
+    [tables]
+  )
+  const out = new Map<string, Col[]>()
+  for (const x of r.rows) {
+    const list = out.get(x.rel) ?? []
+    list.push({ name: x.name, type: x.type, generated: x.gen !== '', identityAlways: x.ident === 'a' })
+    out.set(x.rel, list)
+  }
+  return out
+}
+
+function groupPublic(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const line of text.split('\n')) {
+    if (!line) continue
+    const tab = line.indexOf('\t')
+    if (tab <= 0) throw new AppError('INVALID_INPUT', 'Nothing was changed: the backup\'s public rows are malformed.')
+    const t = line.slice(0, tab)
+    const list = out.get(t) ?? []
+    list.push(line.slice(tab + 1))
+    out.set(t, list)
+  }
+  return out
+}
+
+async function insertRows(c: pg.ClientBase, table: string, cols: Col[], rows: string[], override: string | null, params: unknown[]): Promise<number> {
+  const usable = cols.filter((x) => !x.generated)
+  const list = usable.map((x) => quoteIdent(x.name)).join(', ')
+  const sel = usable.map((x) => `r.${quoteIdent(x.name)}`).join(', ')
+  const overriding = usable.some((x) => x.identityAlways) ? ' OVERRIDING SYSTEM VALUE' : ''
+  const rec = override ? `e || ${override}` : 'e'
+  let n = 0
+  for (let i = 0; i < rows.length; i += 1000) {
+    const batch = rows.slice(i, i + 1000)
+    const r = await c.query(
+      `INSERT INTO public.${quoteIdent(table)} (${list})${overriding}
+       SELECT ${sel} FROM jsonb_array_elements($1::jsonb) e, LATERAL jsonb_populate_record(NULL::public.${quoteIdent(table)}, ${rec}) r`,
+      [`[${batch.join(',')}]`, ...params]
+    )
+    n += r.rowCount ?? 0
+  }
+  return n
+}
+
+export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: RestoreOptions): Promise<RestoreOutcome> {
+  const m = b.manifest
+  const srcSchema = m.tenant.schemaAsStored ?? m.tenant.schema
+  const warnings: string[] = []
+  const client = new pg.Client({ ...deps.target.pg, application_name: 'nchat-console-restore', statement_timeout: 0 } as pg.ClientConfig)
+  client.on('error', () => {})
+  await client.connect()
+  let restore: ReturnType<typeof runTool> | null = null
+  try {
+    await client.query('BEGIN')
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(deps.lockWaitMs))}`)
+    const schemaExists = async (name: string) =>
+      Boolean((await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [name])).rowCount)
+
+    // ---- names
+    let tenantId = m.tenant.id
+    let tenantSlug = m.tenant.slug
+    let finalSchema = srcSchema
+    if (opts.mode === 'copy') {
+      const slug = opts.newSlug ?? ''
+      if (!SLUG.test(slug)) throw new AppError('INVALID_INPUT', 'The new slug may only hold lower-case letters, digits and hyphens (at most 50), starting with a letter or digit.')
+      finalSchema = assertIdentifier(`${opts.tenantPrefix ?? 'tenant_'}${slug.replace(/-/g, '_')}`, 'new schema name')
+      if (isProtectedSchema(finalSchema, opts.templateSchema ?? 'nchat')) throw new AppError('INVALID_INPUT', `The schema name ${finalSchema} is reserved.`)
+      const clash = await client.query<{ what: string }>(
+        `SELECT 'slug' AS what FROM public.tenants WHERE slug = $1
+         UNION ALL SELECT 'schema' FROM public.tenants WHERE lower(schema_name) = lower($2)
+         UNION ALL SELECT 'schema' FROM pg_namespace WHERE nspname = $2`,
+        [slug, finalSchema]
+      )
+      if (clash.rowCount) {
+        throw new AppError('CONFLICT', clash.rows.some((x) => x.what === 'slug') ? `The slug ${slug} is already used by another tenant.` : `A schema named ${finalSchema} already exists.`)
+      }
+      tenantId = randomUUID()
+      tenantSlug = slug
+    } else if (opts.mode === 'scratch') {
+      finalSchema = `nchat_verify_${rid()}`
+    } else {
+      const cur = await client.query<{ schema_name: string }>(`SELECT schema_name FROM public.tenants WHERE id = $1 FOR UPDATE`, [tenantId])
+      if (cur.rowCount && cur.rows[0]!.schema_name.toLowerCase() !== m.tenant.schema.toLowerCase()) {
+        throw new AppError('CONFLICT', `Nothing was changed: the tenant now uses schema ${cur.rows[0]!.schema_name}, not ${m.tenant.schema} as in the backup.`)
+      }
+      if (!cur.rowCount) {
+        const clash = await client.query(`SELECT 1 FROM public.tenants WHERE slug = $1 OR lower(schema_name) = lower($2)`, [m.tenant.slug, m.tenant.schema])
+        if (clash.rowCount) throw new AppError('CONFLICT', `Nothing was changed: another tenant now uses the slug ${m.tenant.slug} or schema ${m.tenant.schema}.`)
+      }
+      if (isProtectedSchema(srcSchema, opts.templateSchema ?? 'nchat')) throw new AppError('INVALID_INPUT', `The schema ${srcSchema} is protected.`)
+      if (await schemaExists(srcSchema)) await client.query(`DROP SCHEMA ${quoteIdent(srcSchema)} CASCADE`)
+    }
+
+    // ---- schema: aside, restore, rename
+    let aside: string | null = null
+    if (opts.mode !== 'same' && (await schemaExists(srcSchema))) {
+      aside = `nchat_aside_${rid()}`
+      await client.query(`ALTER SCHEMA ${quoteIdent(srcSchema)} RENAME TO ${quoteIdent(aside)}`)
+    }
+    const args = ['--file=-']
+    if (opts.mode === 'scratch') args.push('--no-owner', '--no-acl')
+    restore = runTool(deps.tools.pgRestore.path, args, { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') }, { stdin: 'pipe' })
+    const input = partStream(b, 'schema.dump')
+    restore.child.stdin!.on('error', () => {})
+    input.pipe(restore.child.stdin!)
+    const lockSql = `SET lock_timeout = ${Math.max(1, Math.floor(deps.lockWaitMs))}`
+    try {
+      await runRestoreScript(client, restore.child.stdout!, { afterPreamble: lockSql })
+    } catch (e) {
+      restore.kill()
+      throw e
+    }
+    const res = await restore.done
+    restore = null
+    if (res.code !== 0) throw new AppError('INVALID_INPUT', `Nothing was changed: ${describeToolFailure('pg_restore', res)}`)
+    if (opts.mode !== 'same') {
+      await client.query(`ALTER SCHEMA ${quoteIdent(srcSchema)} RENAME TO ${quoteIdent(finalSchema)}`)
+      if (aside) await client.query(`ALTER SCHEMA ${quoteIdent(aside)} RENAME TO ${quoteIdent(srcSchema)}`)
+    }
+
+    // ---- counts
+    const counts: RestoreOutcome['counts'] = []
+    let rows = 0
+    const bad: string[] = []
+    for (const t of m.schemaTables) {
+      const r = await client.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${qualify(finalSchema, t.table)}`).catch(() => null)
+      const found = r ? Number(r.rows[0]!.n) : null
+      counts.push({ table: t.table, expected: t.rows, found })
+      if (found !== t.rows) bad.push(`${t.table} (${found ?? 'missing'} rows, expected ${t.rows})`)
+      rows += found ?? 0
+    }
+    if (bad.length) throw new AppError('INTERNAL', `The restored schema does not match the backup: ${bad.slice(0, 5).join(', ')}. Nothing was changed.`)
+    for (const s of m.sequences) {
+      const r = await client.query<{ v: string; c: boolean }>(`SELECT last_value::text AS v, is_called AS c FROM ${qualify(finalSchema, s.name)}`).catch(() => null)
+      if (!r || r.rows[0]!.v !== s.lastValue) warnings.push(`Sequence ${s.name} is at ${r?.rows[0]?.v ?? 'missing'}, the manifest says ${s.lastValue} (sequences are read outside transactions).`)
+    }
+
+    // ---- a copy must not point into the source schema
+    if (opts.mode !== 'same') await checkNoSourceReferences(client, finalSchema, srcSchema)
+
+    // ---- public rows
+    const pub = groupPublic((await readPart(b, 'public.jsonl')).toString('utf8'))
+    for (const t of m.publicTables) {
+      if ((pub.get(t.table)?.length ?? 0) !== t.rows) throw new AppError('INVALID_INPUT', `Nothing was changed: the backup's ${t.table} rows do not match its manifest.`)
+    }
+    if (opts.mode !== 'scratch') {
+      await applyPublicRows(client, pub, {
+        mode: opts.mode,
+        oldId: m.tenant.id,
+        newId: tenantId,
+        newSlug: tenantSlug,
+        newSchema: finalSchema,
+        newName: opts.newName ?? null,
+        sourceFile: opts.sourceFile ?? null,
+        warnings
+      })
+      if ((await client.query(`SELECT to_regclass('console.operator_log') IS NOT NULL AS ok`)).rows[0].ok) {
+        await client.query(
+          `INSERT INTO console.operator_log (operator_name, operator_email, action, tenant_id, tenant_slug, tenant_schema, params)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+          [
+            opts.operator?.name ?? null,
+            opts.operator?.email ?? null,
+            opts.mode === 'same' ? 'backup.restore' : 'backup.restore_copy',
+            tenantId,
+            tenantSlug,
+            finalSchema,
+            JSON.stringify({ backupId: m.backupId, file: opts.sourceFile ?? null, sourceTenantId: m.tenant.id, sourceSlug: m.tenant.slug })
+          ]
+        )
+      }
+      await client.query('COMMIT')
+    } else {
+      await client.query('ROLLBACK')
+    }
+    return { tenantId, tenantSlug, schema: finalSchema, tables: m.schemaTables.length, rows, counts, warnings }
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {})
+    if (e instanceof AppError) throw e
+    const code = (e as { code?: string }).code
+    const msg = (e as Error).message?.slice(0, 300) ?? ''
+    log.warn('restore failed', e)
+    if (code === '42501') throw new AppError('FORBIDDEN', `The restore was refused and rolled back, nothing was changed: ${msg}. The connected role must own the tenant's schema and be able to act as the objects' owner.`)
+    if (code === '55P03' || code === '40P01') throw new AppError('CONFLICT', 'The restore gave up waiting for a lock held by another session and was rolled back; nothing was changed. Retry when the tenant is quieter.')
+    if (code) throw new AppError('INTERNAL', `The restore failed and was rolled back; nothing was changed (${msg}).`)
+    throw e
+  } finally {
+    if (restore) {
+      restore.kill()
+      await restore.done.catch(() => {})
+    }
+    await client.end().catch(() => {})
+  }
+}
+
+/** Refuses a restored copy that still depends on, or names, the source schema. */
+async function checkNoSourceReferences(c: pg.ClientBase, schema: string, source: string): Promise<void> {
+  const deps = await c.query<{ obj: string; ref: string }>(
+    `WITH ns AS (SELECT (SELECT oid FROM pg_namespace WHERE nspname = $1) AS new, (SELECT oid FROM pg_namespace WHERE nspname = $2) AS old),
+     newobj AS (
+       SELECT 'pg_class'::regclass AS classid, c.oid AS objid FROM pg_class c, ns WHERE c.relnamespace = ns.new
+       UNION ALL SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p, ns WHERE p.pronamespace = ns.new
+       UNION ALL SELECT 'pg_type'::regclass, t.oid FROM pg_type t, ns WHERE t.typnamespace = ns.new
+       UNION ALL SELECT 'pg_constraint'::regclass, k.oid FROM pg_constraint k, ns WHERE k.connamespace = ns.new
+       UNION ALL SELECT 'pg_attrdef'::regclass, d.oid FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid, ns WHERE c.relnamespace = ns.new
+       UNION ALL SELECT 'pg_policy'::regclass, po.oid FROM pg_policy po JOIN pg_class c ON c.oid = po.polrelid, ns WHERE c.relnamespace = ns.new
+       UNION ALL SELECT 'pg_trigger'::regclass, tg.oid FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid, ns WHERE c.relnamespace = ns.new
+       UNION ALL SELECT 'pg_rewrite'::regclass, rw.oid FROM pg_rewrite rw JOIN pg_class c ON c.oid = rw.ev_class, ns WHERE c.relnamespace = ns.new
+     ),
+     oldobj AS (
+       SELECT 'pg_class'::regclass AS classid, c.oid AS objid FROM pg_class c, ns WHERE c.relnamespace = ns.old
+       UNION ALL SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p, ns WHERE p.pronamespace = ns.old
+       UNION ALL SELECT 'pg_type'::regclass, t.oid FROM pg_type t, ns WHERE t.typnamespace = ns.old
+       UNION ALL SELECT 'pg_namespace'::regclass, ns.old FROM ns WHERE ns.old IS NOT NULL
+     )
+     SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS obj, pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid) AS ref
+       FROM pg_depend d
+       JOIN newobj n ON n.classid = d.classid AND n.objid = d.objid
+       JOIN oldobj o ON o.classid = d.refclassid AND o.objid = d.refobjid
+      LIMIT 10`,
+    [schema, source]
+  )
+  if (deps.rowCount) {
+    throw new AppError('INTERNAL', `The restored copy would still depend on the source schema (${deps.rows[0]!.obj} → ${deps.rows[0]!.ref}); it was rolled back.`)
+  }
+  const fns = await c.query<{ name: string; src: string | null; cfg: string | null }>(
+    `SELECT p.proname AS name, p.prosrc AS src, array_to_string(p.proconfig, ',') AS cfg
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`,
+    [schema]
+  )
+  const esc = source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const re = new RegExp(`(^|[^A-Za-z0-9_$])"?${esc}"?([^A-Za-z0-9_$]|$)`, 'i')
+  const named = fns.rows.filter((f) => re.test(f.src ?? '') || re.test(f.cfg ?? ''))
+  if (named.length) {
+    throw new AppError(
+      'UNSUPPORTED',
+      `The restored copy has functions whose text names the source schema ${source} (${named.map((f) => f.name).slice(0, 5).join(', ')}); renaming cannot change function bodies, so the copy was rolled back. Restore into the same tenant instead, or edit those functions first.`
+    )
+  }
+}
+
+async function applyPublicRows(
+  c: pg.ClientBase,
+  pub: Map<string, string[]>,
+  x: { mode: 'same' | 'copy'; oldId: string; newId: string; newSlug: string; newSchema: string; newName: string | null; sourceFile: string | null; warnings: string[] }
+): Promise<void> {
+  const present = PUBLIC_TABLES.map((t) => t.table)
+  const cols = await publicColumns(c, present)
+  const order = PUBLIC_TABLES.filter((t) => cols.has(t.table))
+  for (const [table, rows] of pub) {
+    if (!cols.has(table) && rows.length) x.warnings.push(`${rows.length} ${table} row(s) were not restored: this database has no public.${table}.`)
+  }
+  const tenantRows = pub.get('tenants') ?? []
+  if (tenantRows.length !== 1) throw new AppError('INVALID_INPUT', 'Nothing was changed: the backup does not hold exactly one tenants row.')
+  const tcols = cols.get('tenants')!
+
+  if (x.mode === 'same') {
+    const exists = (await c.query(`SELECT 1 FROM public.tenants WHERE id = $1`, [x.oldId])).rowCount
+    if (exists) {
+      const upd = tcols.filter((k) => !k.generated && k.name !== 'id')
+      await c.query(
+        `UPDATE public.tenants t SET (${upd.map((k) => quoteIdent(k.name)).join(', ')}) =
+           (SELECT ${upd.map((k) => `r.${quoteIdent(k.name)}`).join(', ')} FROM jsonb_populate_record(NULL::public.tenants, $1::jsonb) r)
+         WHERE t.id = $2`,
+        [tenantRows[0], x.oldId]
+      )
+    } else {
+      await insertRows(c, 'tenants', tcols, tenantRows, null, [])
+    }
+    for (const t of order) {
+      if (t.table === 'tenants') continue
+      await c.query(`DELETE FROM public.${quoteIdent(t.table)} WHERE ${quoteIdent(t.key)} = $1`, [x.oldId])
+      const rows = pub.get(t.table) ?? []
+      if (!rows.length) continue
+      if (cols.get(t.table)!.some((k) => k.name === 'id')) {
+        // Rows that left the tenant since (e.g. webhooks whose tenant_id was cleared) come back.
+        await c.query(`DELETE FROM public.${quoteIdent(t.table)} WHERE id IN (SELECT (e->>'id')::uuid FROM jsonb_array_elements($1::jsonb) e)`, [`[${rows.join(',')}]`])
+      }
+      await insertRows(c, t.table, cols.get(t.table)!, rows, null, [])
+    }
+    return
+  }
+
+  // copy: re-key everything to the new tenant
+  await insertRows(
+    c,
+    'tenants',
+    tcols,
+    tenantRows,
+    `jsonb_build_object('id', $2::uuid, 'slug', $3::text, 'schema_name', $4::text, 'custom_domain', NULL,
+       'stripe_customer_id', NULL, 'stripe_subscription_id', NULL, 'created_at', now(), 'updated_at', now(),
+       'name', COALESCE($5::text, e->>'name'),
+       'metadata', (COALESCE(e->'metadata', '{}'::jsonb) - 'stripeCustomerId' - 'stripeSubscriptionId')
+          || jsonb_build_object('copiedFrom', jsonb_build_object('tenantId', e->>'id', 'slug', e->>'slug', 'backupFile', $6::text)))`,
+    [x.newId, x.newSlug, x.newSchema, x.newName, x.sourceFile]
+  )
+  for (const t of order) {
+    if (t.table === 'tenants') continue
+    const rows = pub.get(t.table) ?? []
+    if (!rows.length) continue
+    if (NOT_COPIED.has(t.table)) {
+      x.warnings.push(`${rows.length} ${t.table} row(s) stay with the source tenant (they identify its billing or domains).`)
+      continue
+    }
+    const tc = cols.get(t.table)!
+    const idCol = tc.find((k) => k.name === 'id')
+    if (idCol && idCol.type !== 'uuid') throw new AppError('UNSUPPORTED', `public.${t.table}.id is not a uuid; the console cannot re-key it for a copy.`)
+    const extra = [
+      idCol ? `'id', gen_random_uuid()` : null,
+      `'tenant_id', $2::uuid`,
+      t.table === 'tenant_invitations' && tc.some((k) => k.name === 'token') ? `'token', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')` : null
+    ].filter(Boolean)
+    await insertRows(c, t.table, tc, rows, `jsonb_build_object(${extra.join(', ')})`, [x.newId])
+  }
+}

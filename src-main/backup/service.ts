@@ -1,0 +1,927 @@
+/**
+ * Per-tenant backups and restores.
+ *
+ * Export: a snapshot session exports its snapshot; pg_dump -Fc --snapshot dumps the
+ * tenant schema(s) selected by exact, quoted names with --strict-names while the same
+ * snapshot gives the public rows, row counts and sequence values. One tenant: pg_dump's
+ * stdout streams into the backup file. Many tenants: one pg_dump run per chunk of
+ * schemas writes a shared archive, which is split into one archive per tenant (see
+ * pgarchive.ts), so the per-run catalog cost is paid per chunk, not per tenant. Every
+ * file is written to a temporary name beside its destination, fsynced, renamed, then
+ * verified, and recorded in console.backup_catalog.
+ *
+ * Restore: the file is fully checked first (checksums, versions, pg_restore --list);
+ * then pg_restore turns the archive into SQL that runs on the console's own connection
+ * in one transaction with the public rows (see sqlexec.ts and restore.ts).
+ */
+import { randomUUID } from 'node:crypto'
+import { basename, dirname, extname, join } from 'node:path'
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import type pg from 'pg'
+import type {
+  BackupProgress,
+  BackupRecord,
+  BatchSummary,
+  JobKind,
+  JobStarted,
+  RestoreResult,
+  ToolStatus,
+  VerifyResult
+} from '../../src-preload/contract'
+import type { Platform } from '../context'
+import { AppError, toAppError } from '../core/errors'
+import { isProtectedSchema } from '../core/ident'
+import { log } from '../core/logger'
+import type { ConnectionManager, ConnectionTarget } from '../db/connection'
+import type { SessionService } from '../services/session'
+import * as catalog from './catalog'
+import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
+import { ArchiveFormatError, entriesForSchema, readArchive, writeSchemaArchive } from './pgarchive'
+import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
+import { restoreBackup, type RestoreMode } from './restore'
+import { SnapshotSession, resolveTenants, type SchemaFacts, type TenantRef } from './snapshot'
+import { findPgTools, serverMajor, type PgTools } from './tools'
+
+export const SCHEMA_PART = 'schema.dump'
+export const PUBLIC_PART = 'public.jsonl'
+
+export interface BackupOptions {
+  consoleVersion: string
+  /** Default folder for save dialogs and safety backups. */
+  backupsDir: string
+  /** Lock waits of pg_dump and of the console's own sessions. */
+  lockWaitMs?: number
+  /** Relations (tables, sequences, indexes) per pg_dump run in a batch; bounds pg_dump's lock table use. */
+  maxRelationsPerRun?: number
+  /** Schemas per pg_dump run in a batch. */
+  maxSchemasPerRun?: number
+  /** OS notification when a job took longer than this. */
+  notifyAfterMs?: number
+}
+
+interface Job {
+  id: string
+  kind: JobKind
+  abort: AbortController
+  progress: BackupProgress
+  catalogIds: Set<string>
+  done: Promise<void>
+}
+
+interface CommonMeta {
+  startedAt: string
+  pgDump: string
+  server: string
+  serverVersionNum: number
+  dbRole: string
+  snapshotId: string
+  takenAt: string
+}
+
+export interface ExportOutcome {
+  tenantId: string
+  backupId: string
+  ok: boolean
+  filePath: string
+  error: string | null
+}
+
+const nowIso = () => new Date().toISOString()
+
+function safeSlugForFile(slug: string): string {
+  return slug.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'tenant'
+}
+
+export function defaultFileName(slug: string, at = new Date()): string {
+  const ts = at.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')
+  return `${safeSlugForFile(slug)}-${ts}.${FILE_EXTENSION}`
+}
+
+function fsMessage(e: unknown, dir: string): string {
+  const code = (e as NodeJS.ErrnoException)?.code
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `The folder ${dir} cannot be written (permission denied). Choose another folder.`
+    case 'EROFS':
+      return `The folder ${dir} is on a read-only disk. Choose another folder.`
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return `The folder ${dir} does not exist.`
+    case 'ENOSPC':
+      return `The disk holding ${dir} is full.`
+    default:
+      return `The backup file could not be written in ${dir} (${code ?? 'I/O error'}).`
+  }
+}
+
+export class BackupService {
+  private readonly jobs = new Map<string, Job>()
+  private toolsCache: { key: string; tools: PgTools } | null = null
+  /** Finished files waiting for their rename (keyed by backup id). */
+  private readonly pendingFinish = new Map<string, { sha256: string; size: number; manifestSha256: string; manifest: BackupManifest }>()
+  private readonly lockWaitMs: number
+  private readonly maxRelationsPerRun: number
+  private readonly maxSchemasPerRun: number
+
+  constructor(
+    private readonly db: ConnectionManager,
+    private readonly session: SessionService,
+    private readonly platform: Platform,
+    private readonly opts: BackupOptions
+  ) {
+    this.lockWaitMs = opts.lockWaitMs ?? 15_000
+    this.maxRelationsPerRun = opts.maxRelationsPerRun ?? 4000
+    this.maxSchemasPerRun = opts.maxSchemasPerRun ?? 250
+  }
+
+  private target(): ConnectionTarget {
+    const t = this.db.target
+    if (!t) throw new AppError('NOT_CONFIGURED', 'No database is selected. Choose a connection profile or open the demo.')
+    return t
+  }
+
+  private async requireCatalog(): Promise<void> {
+    const r = await this.db.query<{ ok: boolean; batches: boolean }>(
+      `SELECT to_regclass('console.backup_catalog') IS NOT NULL AS ok, to_regclass('console.backup_batches') IS NOT NULL AS batches`
+    )
+    if (!r.rows[0]?.ok || !r.rows[0]?.batches) {
+      throw new AppError('NOT_CONFIGURED', "The console's backup catalog is missing on this database: apply the console migrations (npm run db:migrate) first.")
+    }
+  }
+
+  // ---------------------------------------------------------------- tools
+
+  async tools(): Promise<PgTools> {
+    const t = this.target()
+    const facts = await this.session.get()
+    const key = `${this.db.gen}|${t.pgBinDir ?? ''}|${facts.serverVersionNum}`
+    if (this.toolsCache?.key === key) return this.toolsCache.tools
+    const tools = await findPgTools({ profileBinDir: t.pgBinDir, serverMajor: serverMajor(facts.serverVersionNum), serverVersion: facts.serverVersion })
+    this.toolsCache = { key, tools }
+    return tools
+  }
+
+  async toolStatus(): Promise<ToolStatus> {
+    let serverVersion: string | null = null
+    try {
+      serverVersion = (await this.session.get()).serverVersion
+      const t = await this.tools()
+      return {
+        ok: true,
+        pgDump: { path: t.pgDump.path, version: t.pgDump.version },
+        pgRestore: { path: t.pgRestore.path, version: t.pgRestore.version },
+        serverVersion,
+        message: null
+      }
+    } catch (e) {
+      return { ok: false, pgDump: null, pgRestore: null, serverVersion, message: toAppError(e).message }
+    }
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  activeJobs(): BackupProgress[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.progress }))
+  }
+
+  private startJob(kind: JobKind, init: Partial<BackupProgress>, run: (job: Job) => Promise<void>): Job {
+    const id = randomUUID()
+    const progress: BackupProgress = {
+      jobId: id,
+      kind,
+      status: 'running',
+      phase: 'preparing',
+      tenantSlug: null,
+      tablesDone: 0,
+      tablesTotal: 0,
+      bytes: 0,
+      batchId: null,
+      tenantsDone: 0,
+      tenantsFailed: 0,
+      tenantsTotal: 0,
+      message: null,
+      startedAt: nowIso(),
+      ...init
+    }
+    const job = { id, kind, abort: new AbortController(), progress, catalogIds: new Set<string>() } as Job
+    this.jobs.set(id, job)
+    const started = Date.now()
+    job.done = (async () => {
+      try {
+        await run(job)
+        if (job.progress.status === 'running') job.progress.status = 'succeeded'
+      } catch (e) {
+        const cancelled = job.abort.signal.aborted
+        job.progress.status = cancelled ? 'cancelled' : 'failed'
+        job.progress.message = cancelled ? 'Cancelled by the operator.' : toAppError(e).message
+        if (!cancelled && !(e instanceof AppError)) log.error(`backup job ${kind} failed`, e)
+      } finally {
+        job.progress.phase = 'done'
+        this.emit(job, true)
+        this.jobs.delete(id)
+        if (Date.now() - started >= (this.opts.notifyAfterMs ?? 15_000)) this.notifyEnd(job)
+      }
+    })()
+    return job
+  }
+
+  private lastEmit = new Map<string, number>()
+  private emit(job: Job, force = false): void {
+    const now = Date.now()
+    if (!force && now - (this.lastEmit.get(job.id) ?? 0) < 150) return
+    this.lastEmit.set(job.id, now)
+    if (force) this.lastEmit.delete(job.id)
+    try {
+      this.platform.emit('backups:progress', { ...job.progress })
+    } catch (e) {
+      log.warn('progress event failed', e)
+    }
+  }
+
+  private notifyEnd(job: Job): void {
+    const p = job.progress
+    const what = p.kind === 'batch' ? `Backup of ${p.tenantsTotal} tenants` : p.kind === 'restore' ? `Restore of ${p.tenantSlug ?? 'tenant'}` : `Backup of ${p.tenantSlug ?? 'tenant'}`
+    const body =
+      p.status === 'succeeded'
+        ? p.kind === 'batch'
+          ? `${p.tenantsDone} backed up and verified.`
+          : 'Finished and verified.'
+        : p.status === 'partial'
+          ? `${p.tenantsDone} done, ${p.tenantsFailed} failed.`
+          : p.status === 'cancelled'
+            ? 'Cancelled.'
+            : `Failed: ${p.message ?? ''}`
+    try {
+      this.platform.notify?.({ title: `${what} ${p.status === 'succeeded' ? 'finished' : p.status}`, body })
+    } catch (e) {
+      log.warn('notification failed', e)
+    }
+  }
+
+  async cancel(jobId: string): Promise<{ cancelled: boolean }> {
+    const job = this.jobs.get(jobId)
+    if (!job) return { cancelled: false }
+    job.abort.abort()
+    await job.done
+    return { cancelled: true }
+  }
+
+  /** Waits for a job (tests, and the lifecycle's pre-delete backup). */
+  async waitFor(jobId: string): Promise<BackupProgress | null> {
+    const job = this.jobs.get(jobId)
+    if (!job) return null
+    await job.done
+    return { ...job.progress }
+  }
+
+  // ---------------------------------------------------------------- catalog
+
+  async list(f: { tenantId?: string; batchId?: string; limit: number }): Promise<BackupRecord[]> {
+    await this.requireCatalog()
+    return (await catalog.listRows(this.db, f)).map(catalog.toRecord)
+  }
+
+  async batches(limit = 20): Promise<BatchSummary[]> {
+    await this.requireCatalog()
+    const rows = await catalog.listBatches(this.db, limit)
+    const active = new Set([...this.jobs.values()].map((j) => j.progress.batchId).filter(Boolean))
+    return rows.map((b) => ({
+      id: b.id,
+      createdAt: b.created_at.toISOString(),
+      finishedAt: b.finished_at ? b.finished_at.toISOString() : null,
+      directory: b.directory,
+      status: b.status,
+      total: b.tenant_ids.length,
+      succeeded: b.succeeded,
+      failed: b.failed,
+      pending: Math.max(0, b.tenant_ids.length - b.succeeded - b.failed),
+      active: active.has(b.id),
+      failures: b.failures.map((x) => ({ tenantSlug: x.slug, error: x.error }))
+    }))
+  }
+
+  async showInFolder(backupId: string): Promise<void> {
+    await this.requireCatalog()
+    const row = await catalog.getRow(this.db, backupId)
+    if (!row) throw new AppError('NOT_FOUND', 'That backup is not in the catalog.')
+    if (!this.platform.showInFolder) throw new AppError('UNSUPPORTED', 'Showing files is not available here.')
+    try {
+      await stat(row.file_path)
+    } catch {
+      throw new AppError('NOT_FOUND', `The backup file ${row.file_name} is no longer at ${dirname(row.file_path)}.`)
+    }
+    this.platform.showInFolder(row.file_path)
+  }
+
+  // ---------------------------------------------------------------- export (UI entry points)
+
+  /** One tenant, destination from the native save dialog. Null when the dialog was closed. */
+  async startExport(tenantId: string): Promise<JobStarted> {
+    await this.requireCatalog()
+    const [t] = await resolveTenants(this.db as unknown as pg.ClientBase, [tenantId])
+    if (!t) throw new AppError('NOT_FOUND', 'That tenant no longer exists.')
+    await this.tools()
+    if (!this.platform.saveDialog) throw new AppError('UNSUPPORTED', 'The save dialog is not available here.')
+    const chosen = await this.platform.saveDialog({
+      title: `Back up ${t.slug}`,
+      defaultPath: join(this.opts.backupsDir, defaultFileName(t.slug)),
+      filters: [{ name: 'nChat Console backup', extensions: [FILE_EXTENSION] }]
+    })
+    if (!chosen) return null
+    const dest = extname(chosen) ? chosen : `${chosen}.${FILE_EXTENSION}`
+    const job = this.startJob('export', { tenantSlug: t.slug, tenantsTotal: 1 }, async (job) => {
+      const [out] = await this.exportTenants([t], { kind: 'export', batchId: null, destFor: () => dest }, job)
+      if (!out?.ok) throw new AppError(job.abort.signal.aborted ? 'CANCELLED' : 'INTERNAL', out?.error ?? 'The backup failed.')
+    })
+    return { jobId: job.id, batchId: null }
+  }
+
+  /** Many tenants (all, or a selection) into a folder from the native folder dialog. */
+  async startBatch(input: { all: true } | { tenantIds: string[] }): Promise<JobStarted> {
+    await this.requireCatalog()
+    const ids = 'all' in input ? 'all' : input.tenantIds
+    const tenants = await resolveTenants(this.db as unknown as pg.ClientBase, ids)
+    if (!tenants.length) throw new AppError('NOT_FOUND', 'None of those tenants exist.')
+    await this.tools()
+    if (!this.platform.chooseFolder) throw new AppError('UNSUPPORTED', 'The folder dialog is not available here.')
+    const dir = await this.platform.chooseFolder({ title: `Back up ${tenants.length} tenants into…`, defaultPath: this.opts.backupsDir })
+    if (!dir) return null
+    return this.startBatchInto(tenants.map((t) => t.id), dir)
+  }
+
+  /** Creates the batch record and runs it (also used directly by tests and tools). */
+  async startBatchInto(tenantIds: string[], dir: string): Promise<{ jobId: string; batchId: string }> {
+    await this.requireCatalog()
+    const t = this.target()
+    const batchId = randomUUID()
+    await catalog.createBatch(this.db, { id: batchId, directory: dir, tenantIds, operatorName: t.operator.name, operatorEmail: t.operator.email })
+    const job = this.runBatch(batchId)
+    return { jobId: job.id, batchId }
+  }
+
+  /** Resumes a batch: tenants with a verified backup from it are skipped. */
+  async resumeBatch(batchId: string): Promise<{ jobId: string; batchId: string }> {
+    await this.requireCatalog()
+    const b = await catalog.getBatch(this.db, batchId)
+    if (!b) throw new AppError('NOT_FOUND', 'That batch is not in the catalog.')
+    if ([...this.jobs.values()].some((j) => j.progress.batchId === batchId)) throw new AppError('CONFLICT', 'That batch is running now.')
+    await this.tools()
+    const job = this.runBatch(batchId)
+    return { jobId: job.id, batchId }
+  }
+
+  private runBatch(batchId: string): Job {
+    return this.startJob('batch', { batchId }, async (job) => {
+      const b = await catalog.getBatch(this.db, batchId)
+      if (!b) throw new AppError('NOT_FOUND', 'That batch is not in the catalog.')
+      await catalog.setBatchRunning(this.db, batchId)
+      await catalog.markStale(this.db, batchId, new Set())
+      const done = await catalog.finishedInBatch(this.db, batchId)
+      const all = await resolveTenants(this.db as unknown as pg.ClientBase, b.tenant_ids)
+      const missing = b.tenant_ids.length - all.length
+      const todo = all.filter((t) => !done.has(t.id))
+      job.progress.tenantsTotal = b.tenant_ids.length
+      job.progress.tenantsDone = done.size
+      this.emit(job, true)
+      await mkdir(b.directory, { recursive: true }).catch(() => {})
+      let failed = 0
+      const failures: { slug: string; error: string }[] = []
+      for (const chunk of this.chunks(todo)) {
+        if (job.abort.signal.aborted) break
+        const outs = await this.exportTenants(chunk, { kind: 'batch', batchId, destFor: (t) => join(b.directory, defaultFileName(t.slug)) }, job)
+        for (const o of outs) {
+          if (o.ok) job.progress.tenantsDone++
+          else if (!job.abort.signal.aborted) {
+            failed++
+            failures.push({ slug: chunk.find((t) => t.id === o.tenantId)?.slug ?? o.tenantId, error: o.error ?? 'failed' })
+          }
+        }
+        job.progress.tenantsFailed = failed
+        this.emit(job, true)
+      }
+      const cancelled = job.abort.signal.aborted
+      const status: BatchSummary['status'] = cancelled ? 'cancelled' : failed + missing === 0 ? 'succeeded' : job.progress.tenantsDone > 0 ? 'partial' : 'failed'
+      const summary = {
+        total: b.tenant_ids.length,
+        succeeded: job.progress.tenantsDone,
+        skippedAlreadyDone: done.size,
+        failed,
+        missingTenants: missing,
+        failures: failures.slice(0, 50),
+        finishedAt: nowIso()
+      }
+      await catalog.finishBatch(this.db, batchId, status, summary)
+      job.progress.status = status === 'succeeded' ? 'succeeded' : status === 'cancelled' ? 'cancelled' : status === 'partial' ? 'partial' : 'failed'
+      job.progress.message =
+        status === 'succeeded'
+          ? `${job.progress.tenantsDone} of ${summary.total} tenants backed up and verified.`
+          : `${job.progress.tenantsDone} of ${summary.total} backed up; ${failed} failed${missing ? `, ${missing} no longer exist` : ''}.${failures[0] ? ` First failure (${failures[0].slug}): ${failures[0].error}` : ''}`
+      if (cancelled) throw new AppError('CANCELLED', 'Cancelled by the operator.')
+    })
+  }
+
+  /** Splits a batch into pg_dump runs bounded by schema and relation counts. */
+  private *chunks(tenants: TenantRef[]): Generator<TenantRef[]> {
+    // ~3 relations per table (table, sequence, index) in the app's template; 10 tables.
+    const perSchema = 40
+    const size = Math.max(1, Math.min(this.maxSchemasPerRun, Math.floor(this.maxRelationsPerRun / perSchema)))
+    for (let i = 0; i < tenants.length; i += size) yield tenants.slice(i, i + size)
+  }
+
+  // ---------------------------------------------------------------- export (core)
+
+  /** A backup with no dialog, for other services (tenant lifecycle before a hard delete). */
+  async backupTenantNow(tenantId: string, opts: { dir?: string; kind?: 'export' | 'safety' } = {}): Promise<BackupRecord> {
+    await this.requireCatalog()
+    const [t] = await resolveTenants(this.db as unknown as pg.ClientBase, [tenantId])
+    if (!t) throw new AppError('NOT_FOUND', 'That tenant no longer exists.')
+    const dir = opts.dir ?? join(this.opts.backupsDir, opts.kind === 'safety' ? 'safety' : '')
+    await mkdir(dir, { recursive: true }).catch(() => {})
+    let outcome: ExportOutcome | undefined
+    const job = this.startJob('export', { tenantSlug: t.slug, tenantsTotal: 1 }, async (job) => {
+      ;[outcome] = await this.exportTenants([t], { kind: opts.kind ?? 'export', batchId: null, destFor: () => join(dir, defaultFileName(t.slug)) }, job)
+    })
+    await job.done
+    if (!outcome?.ok) throw new AppError('INTERNAL', outcome?.error ?? job.progress.message ?? 'The backup failed.')
+    const row = await catalog.getRow(this.db, outcome.backupId)
+    return catalog.toRecord(row!)
+  }
+
+  /**
+   * Backs up tenants with one snapshot and one pg_dump run. Never throws for a tenant's
+   * failure: each tenant gets an outcome and a catalog row.
+   */
+  async exportTenants(
+    tenants: TenantRef[],
+    plan: { kind: 'export' | 'batch' | 'safety'; batchId: string | null; destFor: (t: TenantRef) => string },
+    job: Job
+  ): Promise<ExportOutcome[]> {
+    const target = this.target()
+    const tools = await this.tools()
+    const signal = job.abort.signal
+    const ids = new Map(tenants.map((t) => [t.id, randomUUID()]))
+    const dests = new Map(tenants.map((t) => [t.id, plan.destFor(t)]))
+    const outcomes = new Map<string, ExportOutcome>()
+    const fail = (t: TenantRef, error: string) => outcomes.set(t.id, { tenantId: t.id, backupId: ids.get(t.id)!, ok: false, filePath: dests.get(t.id)!, error })
+
+    await catalog.insertRunning(
+      this.db,
+      tenants.map((t) => ({
+        id: ids.get(t.id)!,
+        tenantId: t.id,
+        tenantSlug: t.slug,
+        tenantSchema: t.schema ?? t.schemaName,
+        filePath: dests.get(t.id)!,
+        fileName: basename(dests.get(t.id)!),
+        batchId: plan.batchId,
+        kind: plan.kind,
+        operatorName: target.operator.name,
+        operatorEmail: target.operator.email
+      }))
+    )
+    for (const id of ids.values()) job.catalogIds.add(id)
+
+    // Tenants that cannot be dumped at all.
+    const ok: TenantRef[] = []
+    for (const t of tenants) {
+      if (!t.schema) fail(t, `The tenant's schema ${t.schemaName} does not exist, so there is nothing to dump.`)
+      else if (isProtectedSchema(t.schema, target.templateSchema)) fail(t, `The schema ${t.schema} is a protected schema, not a tenant's.`)
+      else ok.push(t)
+    }
+
+    let snap: SnapshotSession | null = null
+    let env: Awaited<ReturnType<typeof pgEnv>> | null = null
+    let dump: RunningTool | null = null
+    let sharedArchive: string | null = null
+    let singleFh: Awaited<ReturnType<typeof open>> | null = null
+    const temps = new Map<string, string>()
+    const single = plan.kind !== 'batch' && ok.length === 1
+    const onAbort = () => dump?.kill()
+    signal.addEventListener('abort', onAbort)
+    try {
+      if (!ok.length) return this.finishOutcomes(tenants, outcomes, ids, dests)
+      job.progress.phase = 'snapshot'
+      job.progress.tenantSlug = ok[0]!.slug
+      this.emit(job, true)
+      const started = nowIso()
+      snap = await SnapshotSession.open(target.pg, this.lockWaitMs)
+      const common: CommonMeta = {
+        startedAt: started,
+        pgDump: tools.pgDump.version,
+        server: snap.serverVersion,
+        serverVersionNum: snap.serverVersionNum,
+        dbRole: snap.dbRole,
+        snapshotId: snap.snapshotId,
+        takenAt: snap.takenAt
+      }
+      const schemas = ok.map((t) => t.schema!)
+      await snap.checkReadable(schemas)
+      if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
+
+      // Temporary files beside each destination; fail early on unwritable folders.
+      const writable: TenantRef[] = []
+      for (const t of ok) {
+        const dest = dests.get(t.id)!
+        const tmp = join(dirname(dest), `.${basename(dest)}.${randomUUID().slice(0, 8)}.partial`)
+        try {
+          const fh = await open(tmp, 'wx', 0o600)
+          await fh.close()
+          temps.set(t.id, tmp)
+          writable.push(t)
+        } catch (e) {
+          fail(t, fsMessage(e, dirname(dest)))
+        }
+      }
+      if (!writable.length) return this.finishOutcomes(tenants, outcomes, ids, dests)
+
+      env = await pgEnv(target.pg, 'nchat-console-pg_dump')
+      const args = [
+        '--format=custom',
+        '--no-password',
+        '--verbose',
+        `--lock-wait-timeout=${this.lockWaitMs}`,
+        `--snapshot=${snap.snapshotId}`,
+        '--strict-names',
+        ...writable.map((t) => `--schema="${t.schema!.replace(/"/g, '""')}"`)
+      ]
+      if (!single) {
+        sharedArchive = join(dirname(temps.get(writable[0]!.id)!), `.nchat-batch-${randomUUID().slice(0, 8)}.dump`)
+        args.push('--no-sync', `--file=${sharedArchive}`)
+      }
+      job.progress.phase = 'dumping'
+      job.progress.tablesDone = 0
+      job.progress.tablesTotal = 0
+      this.emit(job, true)
+      dump = runTool(tools.pgDump.path, args, env.env, {
+        onStderrLine: (line) => {
+          if (/dumping contents of table/.test(line)) {
+            job.progress.tablesDone++
+            this.emit(job)
+          }
+        }
+      })
+
+      // While pg_dump runs: the same snapshot's facts and public rows.
+      const factsP = snap.schemaFacts(schemas)
+      const rowsP = snap.publicRows(writable.map((t) => t.id))
+      // Keep a failure here from being unhandled while pg_dump is still running; awaited below.
+      rowsP.catch(() => {})
+      factsP.then((f) => {
+        job.progress.tablesTotal = [...f.values()].reduce((n, x) => n + x.tables.length, 0)
+      }, () => {})
+
+      let writer: ContainerWriter | null = null
+      let archiveVersion: string | null = null
+      if (single) {
+        // Stream pg_dump's stdout straight into the backup file.
+        const t = writable[0]!
+        singleFh = await open(temps.get(t.id)!, 'r+')
+        const fh = singleFh
+        writer = new ContainerWriter(fh)
+        await writer.writeHeader()
+        writer.beginPart(SCHEMA_PART)
+        for await (const chunk of dump.child.stdout! as AsyncIterable<Buffer>) {
+          if (archiveVersion === null && chunk.length >= 8 && chunk.subarray(0, 5).toString('latin1') === 'PGDMP') {
+            archiveVersion = `${chunk[5]}.${chunk[6]}-${chunk[7]}`
+          }
+          await writer.write(chunk)
+          job.progress.bytes = writer.bytesWritten
+          this.emit(job)
+        }
+      }
+      const res = await dump.done
+      if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
+      if (res.code !== 0 || res.signal) {
+        const why = describeToolFailure('pg_dump', res)
+        log.warn('pg_dump failed', { code: res.code, signal: res.signal, stderr: res.stderr.slice(-600) })
+        throw new AppError(/refused read access/.test(why) ? 'FORBIDDEN' : 'INTERNAL', why)
+      }
+      const [facts, pub] = await Promise.all([factsP, rowsP])
+      await snap.close()
+      snap = null
+      if (single) {
+        const t = writable[0]!
+        writer!.endPart()
+        await this.finishFile(t, writer!, facts.get(t.schema!)!, pub, archiveVersion, common, ids.get(t.id)!, plan.batchId, job)
+        await singleFh!.close()
+        singleFh = null
+        await this.commitFile(t, temps, dests, ids, outcomes, job, tools)
+      } else {
+        job.progress.phase = 'splitting'
+        this.emit(job, true)
+        let info
+        try {
+          info = await readArchive(sharedArchive!)
+        } catch (e) {
+          if (e instanceof ArchiveFormatError) throw new AppError('INTERNAL', `The shared pg_dump archive could not be split: ${e.message}`)
+          throw e
+        }
+        for (const t of writable) {
+          if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
+          job.progress.tenantSlug = t.slug
+          try {
+            const entries = entriesForSchema(info, t.schema!)
+            const tfh = await open(temps.get(t.id)!, 'r+')
+            try {
+              const w = new ContainerWriter(tfh)
+              await w.writeHeader()
+              w.beginPart(SCHEMA_PART)
+              await writeSchemaArchive(sharedArchive!, info, entries, (b) => w.write(b))
+              w.endPart()
+              await this.finishFile(t, w, facts.get(t.schema!)!, pub, info.version, common, ids.get(t.id)!, plan.batchId, job)
+            } finally {
+              await tfh.close()
+            }
+            await this.commitFile(t, temps, dests, ids, outcomes, job, tools)
+          } catch (e) {
+            fail(t, toAppError(e).message)
+          }
+          this.emit(job)
+        }
+      }
+      return this.finishOutcomes(tenants, outcomes, ids, dests)
+    } catch (e) {
+      const cancelled = signal.aborted
+      const msg = cancelled ? 'Cancelled by the operator.' : toAppError(e).message
+      if (!cancelled && toAppError(e).code === 'INTERNAL' && !(e instanceof AppError)) log.error('backup failed', e)
+      for (const t of tenants) if (!outcomes.has(t.id)) fail(t, msg)
+      return this.finishOutcomes(tenants, outcomes, ids, dests, cancelled)
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      if (singleFh) await singleFh.close().catch(() => {})
+      if (dump) {
+        dump.kill()
+        await dump.done.catch(() => {})
+      }
+      // On failure the snapshot's queries may be waiting on a lock: drop the connection, don't wait.
+      if (snap) await snap.abort()
+      if (env) await env.cleanup()
+      if (sharedArchive) await rm(sharedArchive, { force: true })
+      for (const tmp of temps.values()) await rm(tmp, { force: true }).catch(() => {})
+    }
+  }
+
+  private async finishFile(
+    t: TenantRef,
+    w: ContainerWriter,
+    facts: SchemaFacts,
+    pub: { tables: string[]; rows: Map<string, Map<string, string[]>> },
+    archiveVersion: string | null,
+    common: CommonMeta,
+    backupId: string,
+    batchId: string | null,
+    job: Job
+  ): Promise<void> {
+    job.progress.phase = 'writing'
+    const rows = pub.rows.get(t.id) ?? new Map<string, string[]>()
+    w.beginPart(PUBLIC_PART)
+    const publicTables = pub.tables.map((table) => ({ table, rows: rows.get(table)?.length ?? 0 }))
+    for (const table of pub.tables) {
+      const lines = rows.get(table) ?? []
+      for (let i = 0; i < lines.length; i += 500) {
+        await w.write(Buffer.from(lines.slice(i, i + 500).map((l) => `${table}\t${l}\n`).join(''), 'utf8'))
+      }
+    }
+    w.endPart()
+    const target = this.target()
+    const manifest: BackupManifest = {
+      format: 'nchat-console-tenant-backup',
+      formatVersion: FORMAT_VERSION,
+      backupId,
+      batchId,
+      tenant: { id: t.id, slug: t.slug, name: t.name, schema: t.schemaName, schemaAsStored: t.schema },
+      versions: {
+        console: this.opts.consoleVersion,
+        pgDump: common.pgDump,
+        server: common.server,
+        serverVersionNum: common.serverVersionNum,
+        archive: archiveVersion
+      },
+      snapshot: { id: common.snapshotId, takenAt: common.takenAt, method: 'exported-snapshot' },
+      startedAt: common.startedAt,
+      finishedAt: nowIso(),
+      operator: { name: target.operator.name, email: target.operator.email, dbRole: common.dbRole },
+      schemaTables: facts.tables,
+      sequences: facts.sequences,
+      publicTables,
+      parts: w.parts
+    }
+    const fin = await w.finish(manifest)
+    job.progress.bytes += fin.size
+    this.pendingFinish.set(backupId, { ...fin, manifest })
+  }
+
+  /** Renames the finished temporary file, verifies it, and records the outcome. */
+  private async commitFile(
+    t: TenantRef,
+    temps: Map<string, string>,
+    dests: Map<string, string>,
+    ids: Map<string, string>,
+    outcomes: Map<string, ExportOutcome>,
+    job: Job,
+    tools: PgTools
+  ): Promise<void> {
+    const id = ids.get(t.id)!
+    const dest = dests.get(t.id)!
+    const tmp = temps.get(t.id)!
+    const fin = this.pendingFinish.get(id)
+    this.pendingFinish.delete(id)
+    if (!fin) throw new Error('internal: file not finished')
+    if (job.abort.signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
+    await rename(tmp, dest)
+    temps.delete(t.id)
+    await fsyncDir(dirname(dest))
+    job.progress.phase = 'verifying'
+    let verifyError: string | null = null
+    try {
+      const b = await openBackup(dest)
+      await verifyParts(b, fin.sha256)
+      await this.listCheck(b, tools)
+    } catch (e) {
+      verifyError = e instanceof BackupFileError || e instanceof AppError ? e.message : toAppError(e).message
+    }
+    await catalog.markSucceeded(this.db, id, {
+      size: fin.size,
+      sha256: fin.sha256,
+      pgDumpVersion: fin.manifest.versions.pgDump,
+      serverVersion: fin.manifest.versions.server,
+      manifest: { ...fin.manifest, parts: fin.manifest.parts },
+      verifiedAt: verifyError ? null : new Date(),
+      verifyError
+    })
+    outcomes.set(t.id, { tenantId: t.id, backupId: id, ok: !verifyError, filePath: dest, error: verifyError ? `Written, but verification failed: ${verifyError}` : null })
+  }
+
+  private async finishOutcomes(
+    tenants: TenantRef[],
+    outcomes: Map<string, ExportOutcome>,
+    ids: Map<string, string>,
+    dests: Map<string, string>,
+    cancelled = false
+  ): Promise<ExportOutcome[]> {
+    const failed = [...outcomes.values()].filter((o) => !o.ok && !o.error?.startsWith('Written, but'))
+    for (const o of failed) {
+      await catalog.markEnded(this.db, [o.backupId], cancelled ? 'cancelled' : 'failed', o.error ?? 'failed').catch((e) => log.warn('catalog update failed', e))
+    }
+    return tenants.map((t) => outcomes.get(t.id) ?? { tenantId: t.id, backupId: ids.get(t.id)!, ok: false, filePath: dests.get(t.id)!, error: 'not run' })
+  }
+
+  /** `pg_restore --list` must read the archive and show every table of the manifest, with its data. */
+  private async listCheck(b: OpenedBackup, tools: PgTools): Promise<void> {
+    const archVer = b.manifest.versions.pgDump
+    const m = /^(\d+)/.exec(archVer)
+    if (m && Number(m[1]) > tools.pgRestore.major) {
+      throw new AppError('TOOL_MISSING', `The backup was written by pg_dump ${archVer}; pg_restore ${tools.pgRestore.version} cannot read it. Install PostgreSQL ${m[1]} client tools.`)
+    }
+    const run = runTool(tools.pgRestore.path, ['--list'], { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') }, { stdin: 'pipe' })
+    let out = ''
+    run.child.stdout!.setEncoding('utf8')
+    run.child.stdout!.on('data', (s: string) => (out += s))
+    const input = partStream(b, SCHEMA_PART)
+    input.on('error', () => run.kill())
+    run.child.stdin!.on('error', () => {})
+    input.pipe(run.child.stdin!)
+    const res = await run.done
+    if (res.code !== 0) throw new BackupFileError(`pg_restore cannot read the schema archive: ${describeToolFailure('pg_restore', res)}`, 'damaged')
+    const schema = b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema
+    const lines = out.split('\n')
+    const missing: string[] = []
+    for (const t of b.manifest.schemaTables) {
+      const hasTable = lines.some((l) => l.includes(` TABLE ${schema} ${t.table} `))
+      const hasData = lines.some((l) => l.includes(` TABLE DATA ${schema} ${t.table} `))
+      if (!hasTable || !hasData) missing.push(t.table)
+    }
+    if (missing.length) {
+      throw new BackupFileError(`The schema archive lacks ${missing.length} expected table(s): ${missing.slice(0, 5).join(', ')}.`, 'damaged')
+    }
+  }
+
+  // ---------------------------------------------------------------- verify
+
+  async verify(backupId: string, deep: boolean): Promise<VerifyResult> {
+    await this.requireCatalog()
+    const row = await catalog.getRow(this.db, backupId)
+    if (!row) throw new AppError('NOT_FOUND', 'That backup is not in the catalog.')
+    if (row.status !== 'succeeded') throw new AppError('CONFLICT', `That backup ${row.status === 'running' ? 'is still running' : `${row.status}`}; there is no file to verify.`)
+    const level = deep ? 'deep' : 'quick'
+    try {
+      const r = await this.verifyFile(row.file_path, { deep, expectedSha256: row.sha256 })
+      await catalog.markVerified(this.db, backupId, level, null)
+      return { backupId, ok: true, level, message: r.message, tables: r.tables }
+    } catch (e) {
+      const msg = e instanceof BackupFileError ? e.message : toAppError(e).message
+      if (e instanceof AppError && (e.code === 'DB_UNAVAILABLE' || e.code === 'FORBIDDEN' || e.code === 'TOOL_MISSING')) throw e
+      await catalog.markVerified(this.db, backupId, level, msg)
+      return { backupId, ok: false, level, message: msg, tables: [] }
+    }
+  }
+
+  /** Quick: checksums + pg_restore --list. Deep: also restores into a scratch schema in a rolled-back transaction. */
+  async verifyFile(path: string, opts: { deep: boolean; expectedSha256?: string | null }): Promise<{ message: string; tables: VerifyResult['tables'] }> {
+    const tools = await this.tools()
+    let b: OpenedBackup
+    try {
+      b = await openBackup(path)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BackupFileError(`The file ${basename(path)} is no longer at ${dirname(path)}.`, 'damaged')
+      throw e
+    }
+    await verifyParts(b, opts.expectedSha256)
+    await this.listCheck(b, tools)
+    const quickTables = b.manifest.schemaTables.map((t) => ({ table: t.table, expected: t.rows, found: null }))
+    if (!opts.deep) return { message: `Checksums match and pg_restore reads all ${b.manifest.schemaTables.length} tables.`, tables: quickTables }
+    const r = await restoreBackup(this.restoreDeps(tools), b, { mode: 'scratch' })
+    return {
+      message: `Restored into a scratch schema: ${r.tables} tables and ${r.rows} rows match the manifest; the scratch schema was dropped.`,
+      tables: r.counts
+    }
+  }
+
+  // ---------------------------------------------------------------- restore
+
+  private restoreDeps(tools: PgTools) {
+    return { target: this.target(), tools, lockWaitMs: this.lockWaitMs, session: this.session }
+  }
+
+  /** Restore (admins). Same tenant: safety backup first. Copy: a new tenant with a new slug. */
+  async restore(input: { backupId: string | null; mode: 'same' | 'copy'; newSlug?: string; newName?: string }): Promise<RestoreResult> {
+    await this.requireCatalog()
+    let path: string
+    let expected: string | null = null
+    if (input.backupId) {
+      const row = await catalog.getRow(this.db, input.backupId)
+      if (!row) throw new AppError('NOT_FOUND', 'That backup is not in the catalog.')
+      if (row.status !== 'succeeded') throw new AppError('CONFLICT', 'That backup did not finish; it cannot be restored.')
+      path = row.file_path
+      expected = row.sha256
+    } else {
+      if (!this.platform.openFileDialog) throw new AppError('UNSUPPORTED', 'The open dialog is not available here.')
+      const p = await this.platform.openFileDialog({ title: 'Restore a tenant backup', defaultPath: this.opts.backupsDir, filters: [{ name: 'nChat Console backup', extensions: [FILE_EXTENSION] }] })
+      if (!p) throw new AppError('CANCELLED', 'No file was chosen.')
+      path = p
+    }
+    return this.restoreFile(path, { mode: input.mode, newSlug: input.newSlug, newName: input.newName, expectedSha256: expected })
+  }
+
+  async restoreFile(
+    path: string,
+    opts: { mode: 'same' | 'copy'; newSlug?: string; newName?: string; expectedSha256?: string | null; safetyDir?: string }
+  ): Promise<RestoreResult> {
+    const tools = await this.tools()
+    // 1. Everything about the file is checked before anything is touched.
+    let b: OpenedBackup
+    try {
+      b = await openBackup(path)
+      await verifyParts(b, opts.expectedSha256)
+      await this.listCheck(b, tools)
+    } catch (e) {
+      if (e instanceof BackupFileError) throw new AppError('INVALID_INPUT', `Nothing was changed: ${e.message}`)
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `The file ${basename(path)} is no longer at ${dirname(path)}.`)
+      throw e
+    }
+    const facts = await this.session.get()
+    if (serverMajor(b.manifest.versions.serverVersionNum) > serverMajor(facts.serverVersionNum)) {
+      throw new AppError(
+        'UNSUPPORTED',
+        `Nothing was changed: the backup comes from PostgreSQL ${b.manifest.versions.server}, newer than this server (${facts.serverVersion}); restoring into an older server is not supported.`
+      )
+    }
+    // 2. Same tenant: a safety backup of its current state first.
+    let safetyBackupId: string | null = null
+    const mode: RestoreMode = opts.mode
+    if (mode === 'same') {
+      const [cur] = await resolveTenants(this.db as unknown as pg.ClientBase, [b.manifest.tenant.id])
+      if (cur?.schema) {
+        const rec = await this.backupTenantNow(cur.id, { kind: 'safety', dir: opts.safetyDir })
+        safetyBackupId = rec.id
+      }
+    }
+    const t = this.target()
+    const r = await restoreBackup(this.restoreDeps(tools), b, {
+      mode,
+      newSlug: opts.newSlug,
+      newName: opts.newName,
+      tenantPrefix: t.tenantPrefix,
+      templateSchema: t.templateSchema,
+      operator: t.operator,
+      sourceFile: basename(path)
+    })
+    return { tenantId: r.tenantId, tenantSlug: r.tenantSlug, schema: r.schema, safetyBackupId, tables: r.tables, rows: r.rows, warnings: r.warnings }
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return
+  try {
+    const fh = await open(dir, 'r')
+    try {
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+  } catch {
+    /* some filesystems refuse directory fsync */
+  }
+}
