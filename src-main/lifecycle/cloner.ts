@@ -283,6 +283,15 @@ export class ClonePlanCache {
   async plan(db: Queryable, template: string): Promise<{ plan: ClonePlan; cached: boolean }> {
     const fp = await fingerprint(db, template)
     if (!fp) throw new AppError('NOT_CONFIGURED', `The template schema "${template}" does not exist on this database. Check the connection profile's template schema.`)
+    const vis = await db.query<{ ok: boolean }>(`SELECT has_schema_privilege($1, 'USAGE') AS ok`, [template])
+    if (!vis.rows[0]?.ok) {
+      // Without USAGE the template is left out of search_path and every reference in it
+      // would come out schema-qualified, i.e. the clone would point at the template.
+      throw new AppError(
+        'NOT_CONFIGURED',
+        `The connected role cannot use the template schema "${template}". Grant it with: GRANT USAGE ON SCHEMA ${quoteIdent(template)} TO nchat_console_support;`
+      )
+    }
     const hit = this.plans.get(template)
     if (hit && hit.fingerprint === fp) return { plan: hit, cached: true }
     const shape = await readShape(db, template)

@@ -12,11 +12,15 @@ import { freshDatabase } from '../support/db'
 
 export const MIGRATIONS = join(resolve(__dirname, '../..'), 'migrations')
 
-/** A fresh database with the demo template and the console's migrations up to 0004. */
-export async function lifecycleDatabase(prefix = 'lc', opts: { template?: (schema: string) => string } = {}) {
+/** A fresh database with the demo template and the console's migrations (the lifecycle ones and those before). */
+export async function lifecycleDatabase(
+  prefix = 'lc',
+  opts: { template?: (schema: string) => string; beforeTemplate?: (c: pg.Client) => Promise<void> } = {}
+) {
   const db = await freshDatabase(prefix)
+  await opts.beforeTemplate?.(db.client)
   await db.client.query((opts.template ?? templateDdl)('nchat'))
-  const files = (await loadMigrations(MIGRATIONS)).filter((f) => f.name < '0005')
+  const files = (await loadMigrations(MIGRATIONS)).filter((f) => f.name < '0005' || f.name.startsWith('0006_lifecycle'))
   // Group roles are cluster-wide: two files creating them at once may collide; retry once.
   try {
     await runMigrations(db.client, files)
