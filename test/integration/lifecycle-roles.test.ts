@@ -97,7 +97,7 @@ describe('roles', () => {
       expect([ch, r.ok ? 'ok' : r.error.code]).toEqual([ch, 'FORBIDDEN'])
     }
     const caps = (await asSupport.call('lifecycle:capabilities', {})) as { ok: true; data: { actions: Record<string, { allowed: boolean; reason: string | null }> } }
-    expect(caps.data.actions.suspend.allowed).toBe(true)
+    expect(caps.data.actions.suspend?.allowed).toBe(true)
     expect(caps.data.actions.hardDelete).toMatchObject({ allowed: false, reason: expect.stringMatching(/admin/) })
   })
 
