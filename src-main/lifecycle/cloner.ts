@@ -147,7 +147,12 @@ export function generateStatements(n: SchemaShape): string[] {
     s.push(`CREATE SEQUENCE ${T}.${q.qn} AS ${q.type} ${seqOptions(q)}`)
   }
 
-  const tables = n.relations.filter((r) => r.kind === 'r')
+  // Tables in foreign-key order, with their keys, checks and foreign keys inline (one
+  // statement per table is much cheaper than one ALTER TABLE per constraint). What
+  // cannot be inline (NOT VALID constraints, foreign keys in a cycle) follows as ALTER.
+  const tables = orderTables(n.relations.filter((r) => r.kind === 'r'))
+  const created = new Set<string>()
+  const later: string[] = []
   for (const r of tables) {
     const cols = r.columns.map((c) => {
       let d = `${c.qn} ${c.type}`
@@ -162,24 +167,27 @@ export function generateStatements(n: SchemaShape): string[] {
       if (c.notNull) d += ' NOT NULL'
       return d
     })
+    const inline: string[] = []
+    for (const type of ['p', 'u', 'x', 'c', 'f']) {
+      for (const c of r.constraints.filter((x) => x.type === type)) {
+        const notValid = / NOT VALID$/.test(c.def)
+        const ref = type === 'f' ? fkTarget(c.def) : null
+        const ready = type !== 'f' || ref === r.name || (ref !== null && created.has(ref))
+        if (!notValid && ready) inline.push(`CONSTRAINT ${c.qn} ${c.def}`)
+        else later.push(`ALTER TABLE ${relTarget(r)} ADD CONSTRAINT ${c.qn} ${c.def}`)
+      }
+    }
     const opts = r.options && r.options.length ? ` WITH (${r.options.join(', ')})` : ''
-    s.push(`CREATE ${r.persistence === 'u' ? 'UNLOGGED ' : ''}TABLE ${relTarget(r)} (${cols.join(', ')})${opts}`)
+    s.push(`CREATE ${r.persistence === 'u' ? 'UNLOGGED ' : ''}TABLE ${relTarget(r)} (${[...cols, ...inline].join(', ')})${opts}`)
+    created.add(r.name)
   }
   for (const q of n.sequences.filter((x) => !x.identity && x.ownedBy)) {
     const owner = tables.find((t) => t.name === q.ownedBy!.table)
     const col = owner?.columns.find((c) => c.name === q.ownedBy!.column)
     if (owner && col) s.push(`ALTER SEQUENCE ${T}.${q.qn} OWNED BY ${T}.${owner.qn}.${col.qn}`)
   }
-
-  // Constraints: keys and checks first, then foreign keys (they need the keys).
-  const order = ['p', 'u', 'x', 'c', 'f']
-  for (const type of order) {
-    for (const r of tables) {
-      for (const c of r.constraints.filter((x) => x.type === type)) {
-        s.push(`ALTER TABLE ${relTarget(r)} ADD CONSTRAINT ${c.qn} ${c.def}`)
-      }
-    }
-  }
+  // Keys before the foreign keys that need them.
+  s.push(...later.filter((x) => !/ FOREIGN KEY /.test(x)), ...later.filter((x) => / FOREIGN KEY /.test(x)))
   for (const r of tables) {
     for (const i of r.indexes.filter((x) => !x.constraint)) s.push(i.def)
     for (const i of r.indexes.filter((x) => x.clustered)) s.push(`ALTER TABLE ${relTarget(r)} CLUSTER ON ${i.qn}`)
@@ -233,6 +241,35 @@ export function generateStatements(n: SchemaShape): string[] {
     s.push(...grants('SEQUENCE', `${T}.${q.qn}`, q.acl, false))
   }
   return s
+}
+
+/** The table a foreign key definition references, when it is in the same schema (unqualified). */
+function fkTarget(def: string): string | null {
+  const m = / REFERENCES ((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*))\(/.exec(def)
+  if (!m) return null
+  const name = m[1]!
+  return name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name
+}
+
+/** Referenced tables first; tables in a cycle keep catalog order (their keys go in as ALTER). */
+function orderTables(tables: ShapeRelation[]): ShapeRelation[] {
+  const byName = new Map(tables.map((t) => [t.name, t]))
+  const out: ShapeRelation[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (t: ShapeRelation) => {
+    if (state.get(t.name)) return
+    state.set(t.name, 'visiting')
+    for (const c of t.constraints) {
+      if (c.type !== 'f') continue
+      const ref = fkTarget(c.def)
+      const dep = ref && ref !== t.name ? byName.get(ref) : undefined
+      if (dep && !state.get(dep.name)) visit(dep)
+    }
+    state.set(t.name, 'done')
+    out.push(t)
+  }
+  tables.forEach(visit)
+  return out
 }
 
 function orderViews(views: ShapeRelation[]): ShapeRelation[] {
