@@ -127,6 +127,9 @@ describe('tenant directory through the real registry (030 layout, seeded fleet)'
     expect(und.rows.map((r) => r.name)).toEqual(['Under_score Labs'])
     const both = await c.call<TenantPage>('tenants:list', { search: 'Under%Labs' })
     expect(both.total).toBe(0)
+    // No match may span two fields (name + slug here), control characters or not.
+    expect((await c.call<TenantPage>('tenants:list', { search: 'Labs\u0001underscore' })).total).toBe(0)
+    expect((await c.call<TenantPage>('tenants:list', { search: 'labs underscore' })).total).toBe(0)
     const trimmed = await c.call<TenantPage>('tenants:list', { search: '   ' })
     expect(trimmed.total).toBe(N)
   })
