@@ -1,7 +1,9 @@
 import type { EventMap, EventName } from '../src-preload/contract'
+import { randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
 import { ConnectionManager } from './db/connection'
+import { createDemo } from './demo'
 import type { DemoService } from './demo/service'
 import { LifecycleService } from './lifecycle/service'
 import { ProfileService } from './profiles/service'
@@ -61,12 +63,14 @@ export function createContext(opts: {
 }): AppContext {
   const db = opts.db ?? new ConnectionManager()
   const session = new SessionService(db)
-  const userDataDir = opts.platform.userDataDir ?? join(tmpdir(), `nchat-console-${process.pid}`)
+  // Without a real user-data folder (tests), each context gets its own; created only on first write.
+  const userDataDir = opts.platform.userDataDir ?? join(tmpdir(), `nchat-console-${process.pid}-${randomUUID().slice(0, 8)}`)
   const profileStore = new ProfileStore(userDataDir)
   const secrets =
     opts.secrets ??
     new KeytarStore({ workerPath: resolve('src-main/secrets/keytar-worker.ts'), appRoot: resolve('.') })
-  const demo = opts.demo ?? null
+  // The demo is created lazily: nothing starts until someone opens it.
+  const demo = opts.demo === undefined ? createDemo(userDataDir, opts.migrationsDir) : opts.demo
   return {
     db,
     session,

@@ -83,6 +83,7 @@ export class DemoService {
   private starting: Promise<ConnectionTarget> | null = null
   private readonly root: string
   private readonly logTail: string[] = []
+  private chosen: string | null = null
 
   constructor(private readonly opts: DemoOptions) {
     this.root = join(opts.userDataDir, 'demo')
@@ -110,11 +111,12 @@ export class DemoService {
 
   /** The cluster folder: in userData, unless root's userData is out of the postgres user's reach. */
   private chooseDataDir(): string {
+    if (this.chosen) return this.chosen
     const inUserData = join(this.root, 'pgdata')
-    if (!isRoot || postgresCanReach(this.root)) return inUserData
+    if (!isRoot || postgresCanReach(this.root)) return (this.chosen = inUserData)
     const base = this.opts.rootFallbackBase ?? '/var/lib/nchat-console'
     const hash = createHash('sha256').update(this.opts.userDataDir).digest('hex').slice(0, 12)
-    return join(base, `demo-${hash}`, 'pgdata')
+    return (this.chosen = join(base, `demo-${hash}`, 'pgdata'))
   }
 
   private dataDir(): string {
@@ -217,7 +219,7 @@ export class DemoService {
   private prepareDirs(dataDir: string, runDir: string): void {
     const base = join(dataDir, '..')
     mkdirSync(this.root, { recursive: true, mode: 0o700 })
-    mkdirSync(base, { recursive: true, mode: 0o700 })
+    mkdirSync(base, { recursive: true, mode: isRoot ? 0o755 : 0o700 })
     mkdirSync(runDir, { recursive: true, mode: 0o700 })
     if (isRoot) {
       // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.

@@ -77,8 +77,15 @@ export async function inspect(c: pg.Client, target: ConnectionTarget, migrations
     w.su || tenantPriv.owns || memberOf.includes(ADMIN_ROLE) ? 'admin' : memberOf.includes(SUPPORT_ROLE) ? 'support' : 'none'
 
   const files = await loadMigrations(migrationsDir)
-  const applied = await appliedMigrations(c)
-  const pending = files.filter((f) => !applied?.has(f.name)).map((f) => f.name)
+  // The ledger may exist but be unreadable for a console role (it is the owner's table).
+  const ledger = await c.query<{ present: boolean; readable: boolean }>(
+    `SELECT to_regclass('console.schema_migrations') IS NOT NULL AS present,
+            CASE WHEN to_regclass('console.schema_migrations') IS NULL THEN false
+                 ELSE has_table_privilege('console.schema_migrations', 'SELECT') END AS readable`
+  )
+  const ledgerReadable = !ledger.rows[0]?.present || Boolean(ledger.rows[0]?.readable)
+  const applied = ledgerReadable ? await appliedMigrations(c) : null
+  const pending = ledgerReadable ? files.filter((f) => !applied?.has(f.name)).map((f) => f.name) : []
 
   const tpl = await c.query<{ exists: boolean; tables: number }>(
     `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS exists,
@@ -92,6 +99,7 @@ export async function inspect(c: pg.Client, target: ConnectionTarget, migrations
   const warnings: string[] = []
   if (!w.tenants) warnings.push('This database has no public.tenants table: it is not a multi-tenant nself-chat database (or its migration never ran).')
   if (!tpl.rows[0]?.exists) warnings.push(`The template schema "${target.templateSchema}" does not exist: new tenants cannot be created from it. Check the template schema name.`)
+  if (!ledgerReadable) warnings.push('The console migrations ledger exists, but the connected role may not read it, so whether every migration is applied cannot be checked. The database owner can check with npm run db:migrate.')
   if (pending.length) warnings.push(`${pending.length} console migration(s) are not applied: ${pending.join(', ')}.`)
   if (consoleRole === 'none') warnings.push('The connected role has no console role: the console can only show what the database lets it read. Grant it nchat_console_support or nchat_console_admin.')
   if (!pgDump.compatible) warnings.push(pgDump.message)
@@ -113,7 +121,13 @@ export async function inspect(c: pg.Client, target: ConnectionTarget, migrations
     connectedAs: w.usr,
     database: w.db,
     ssl: w.ssl,
-    migrations: { ledger: applied !== null, applied: files.filter((f) => applied?.has(f.name)).map((f) => f.name), pending, upToDate: pending.length === 0 },
+    migrations: {
+      ledger: Boolean(ledger.rows[0]?.present),
+      readable: ledgerReadable,
+      applied: files.filter((f) => applied?.has(f.name)).map((f) => f.name),
+      pending,
+      upToDate: ledgerReadable && pending.length === 0
+    },
     templateSchema: { name: target.templateSchema, exists: Boolean(tpl.rows[0]?.exists), tableCount: tpl.rows[0]?.tables ?? 0 },
     tenantsTable: w.tenants,
     role: {

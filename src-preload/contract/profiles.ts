@@ -142,7 +142,8 @@ export interface ConnectionTestReport {
   connectedAs: string
   database: string
   ssl: boolean
-  migrations: { ledger: boolean; applied: string[]; pending: string[]; upToDate: boolean }
+  /** readable: false when the ledger exists but the connected role may not read it. */
+  migrations: { ledger: boolean; readable: boolean; applied: string[]; pending: string[]; upToDate: boolean }
   templateSchema: { name: string; exists: boolean; tableCount: number }
   tenantsTable: boolean
   role: {

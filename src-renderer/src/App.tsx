@@ -1,5 +1,6 @@
 import type { CSSProperties } from 'react'
 import { DEFAULT_SCREEN, SCREENS } from './app/screens'
+import { FirstRun, useNeedsFirstRun } from './features/profiles/FirstRun'
 import { DbBanner } from './shell/DbBanner'
 import { useDbRecovery, useDbUnavailable } from './shell/dbHealth'
 import { Nav } from './shell/Nav'
@@ -32,6 +33,9 @@ export function App() {
   const Screen = screen.component
   const color = envColor(session.data?.environment, session.data?.environmentColor)
   const style = color ? ({ '--env': color } as CSSProperties) : undefined
+  // No database and no saved profile: offer "Connect to a database" or "Open the demo".
+  const firstRun = useNeedsFirstRun(session.data)
+  if (firstRun) return <FirstRun />
 
   return (
     <div className={`app${color ? ' has-env' : ''}`} style={style} data-environment={session.data?.environment ?? undefined}>

@@ -1,6 +1,7 @@
 import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleRole } from '../../../src-preload/contract'
-import { IconBuilding } from '../components/icons'
+import { IconBuilding, IconKey } from '../components/icons'
+import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
 import { TenantsScreen } from '../features/tenants/TenantsScreen'
 
 /**
@@ -19,6 +20,9 @@ export interface ScreenDef {
   section?: string
 }
 
-export const SCREENS: ScreenDef[] = [{ id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' }]
+export const SCREENS: ScreenDef[] = [
+  { id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' },
+  { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
+]
 
 export const DEFAULT_SCREEN = 'tenants'
