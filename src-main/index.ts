@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createContext } from './context'
 import { createDemo } from './demo'
-import { openStartupConnection, windowTitle } from './profiles/startup'
+import { installCrashRedaction, openStartupConnection, windowTitle } from './profiles/startup'
 import { KeytarStore } from './secrets/keychain'
 import { log } from './core/logger'
 import { createRegistry, handlers } from './ipc'
@@ -72,6 +72,7 @@ async function createWindow(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  installCrashRedaction((code) => app.exit(code))
   if (!app.requestSingleInstanceLock()) {
     app.quit()
     return

@@ -28,3 +28,17 @@ export function windowTitle(info: SessionInfo): string {
   const env = info.environment ? `[${info.environment.toUpperCase()}] ` : ''
   return `${env}${info.profileName ?? info.databaseLabel} — nChat Console`
 }
+
+/**
+ * Uncaught errors go through the redacting logger (registered secrets and anything that
+ * looks like a password are masked) instead of the runtime's raw crash print.
+ */
+export function installCrashRedaction(exit: (code: number) => void = (c) => process.exit(c)): void {
+  process.on('uncaughtException', (e) => {
+    log.error('uncaught exception', e, (e as Error)?.stack?.split('\n').slice(1, 6).join(' | ') ?? '')
+    exit(1)
+  })
+  process.on('unhandledRejection', (e) => {
+    log.error('unhandled promise rejection', e)
+  })
+}
