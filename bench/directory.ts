@@ -30,6 +30,8 @@ const TARGET_MS = 50
 interface Scenario {
   name: string
   input: TenantListInput
+  /** Set: measure tenants:get for the first row of this list input instead. */
+  detail?: boolean
 }
 
 const SCENARIOS: Scenario[] = [
@@ -41,7 +43,8 @@ const SCENARIOS: Scenario[] = [
     input: { statuses: ['active', 'trial'], plans: ['pro', 'enterprise'], sort: 'usersTotal', direction: 'desc' }
   },
   { name: 'filtered sort: suspended, by created desc', input: { statuses: ['suspended'], sort: 'createdAt', direction: 'desc' } },
-  { name: 'deep page: offset 9,000, sort by custom domain', input: { sort: 'customDomain', offset: 9_000 } }
+  { name: 'deep page: offset 9,000, sort by custom domain', input: { sort: 'customDomain', offset: 9_000 } },
+  { name: 'detail (tenants:get: row, settings, usage, schema size and tables)', input: { search: 'harbor' }, detail: true }
 ]
 
 function pct(sorted: number[], p: number): number {
@@ -132,11 +135,24 @@ async function main(): Promise<number> {
     for (const s of SCENARIOS) {
       const times: number[] = []
       let last: TenantPage | null = null
+      let detailId: string | null = null
+      if (s.detail) {
+        const res = await registry.invoke('tenants:list', s.input, meta)
+        if (!res.ok || !(res.data as TenantPage).rows[0]) throw new Error(`${s.name}: no tenant to open`)
+        detailId = (res.data as TenantPage).rows[0]!.id
+      }
       for (let i = 0; i < runs + 3; i++) {
         const t0 = performance.now()
-        const res = await registry.invoke('tenants:list', s.input, meta)
+        const res = detailId
+          ? await registry.invoke('tenants:get', { id: detailId }, meta)
+          : await registry.invoke('tenants:list', s.input, meta)
         const ms = performance.now() - t0
         if (!res.ok) throw new Error(`${s.name}: ${res.error.code} ${res.error.message}`)
+        if (detailId) {
+          if (i >= 3) times.push(ms)
+          last = { rows: [], total: 1, offset: 0, limit: 1 }
+          continue
+        }
         const page = res.data as TenantPage
         if (page.rows.length > page.limit) {
           console.error(`${s.name}: ${page.rows.length} rows for a limit of ${page.limit}`)

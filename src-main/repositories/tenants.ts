@@ -173,16 +173,22 @@ export interface SchemaFacts {
 /**
  * Finds the tenant's schema as stored. The app created schemas unquoted, so a
  * schema_name with upper case is stored lower-cased: exact match first, then lower().
+ * The schema's relations are found through pg_depend (indexed on the referenced
+ * namespace): pg_class has no index on relnamespace, and with 10,000 tenants it holds
+ * 500,000+ rows, so filtering it by namespace took half a second per detail view.
  */
 export async function schemaFacts(db: Queryable, schemaName: string): Promise<SchemaFacts> {
   const r = await db.query<{ nspname: string; tables: number; size: number }>(
-    `SELECT n.nspname,
-            (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r','p'))::int AS tables,
-            (SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c
-              WHERE c.relnamespace = n.oid AND c.relkind IN ('r','p','m'))::bigint AS size
+    `SELECT n.nspname, x.tables, x.size
        FROM pg_namespace n
-      WHERE n.nspname = $1 OR n.nspname = lower($1)
-      ORDER BY (n.nspname = $1) DESC
+       CROSS JOIN LATERAL (
+         SELECT count(*) FILTER (WHERE c.relkind IN ('r', 'p'))::int AS tables,
+                COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint AS size
+           FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+          WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = n.oid AND d.classid = 'pg_class'::regclass
+            AND c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'm')) x
+      WHERE n.nspname IN ($1::text::name, lower($1::text)::name)
+      ORDER BY (n.nspname = $1::text::name) DESC
       LIMIT 1`,
     [schemaName]
   )
