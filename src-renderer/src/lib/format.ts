@@ -21,16 +21,8 @@ export function formatBytes(n: number | null | undefined): string {
   return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${UNITS[i]}`
 }
 
-const dateFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
-const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  timeZone: 'UTC',
-  hour12: false
-})
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const pad = (n: number) => String(n).padStart(2, '0')
 
 function toDate(iso: string | null | undefined): Date | null {
   if (!iso) return null
@@ -41,13 +33,13 @@ function toDate(iso: string | null | undefined): Date | null {
 /** "12 Mar 2025" (UTC). */
 export function formatDate(iso: string | null | undefined): string {
   const d = toDate(iso)
-  return d ? dateFmt.format(d) : '—'
+  return d ? `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}` : '—'
 }
 
 /** "12 Mar 2025, 14:05 UTC". */
 export function formatDateTime(iso: string | null | undefined): string {
   const d = toDate(iso)
-  return d ? `${dateTimeFmt.format(d)} UTC` : '—'
+  return d ? `${formatDate(iso)}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC` : '—'
 }
 
 const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })

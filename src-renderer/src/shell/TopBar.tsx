@@ -40,7 +40,7 @@ export function TopBar({ session, loading }: { session: SessionInfo | undefined;
         )}
         {session?.dbUser && (
           <span className="fact">
-            <span className="fact-label">Role</span>
+            <span className="fact-label">User</span>
             <span className="mono">{session.dbUser}</span>
           </span>
         )}

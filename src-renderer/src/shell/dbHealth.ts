@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { isUnavailableQuery } from '../app/queryClient'
 import { sessionKeys } from './session'
 
@@ -34,6 +34,12 @@ export function useDbRecovery(down: boolean): { retry: () => Promise<void>; retr
       setRetrying(false)
     }
   }, [qc])
+  // Back up (by Retry, the timer, or any screen's own refetch): refresh what the top bar says.
+  const wasDown = useRef(down)
+  useEffect(() => {
+    if (wasDown.current && !down) void qc.invalidateQueries({ queryKey: sessionKeys.all })
+    wasDown.current = down
+  }, [down, qc])
   useEffect(() => {
     if (!down) return
     const t = setInterval(() => void retry(), AUTO_RETRY_MS)

@@ -53,14 +53,15 @@ export function TenantTable({ rows, sort, direction, onSort, activeId, onActivat
     scrollMargin: HEADER_HEIGHT
   })
   const activeIndex = activeId ? rows.findIndex((r) => r.id === activeId) : -1
-  useEffect(() => {
-    if (activeIndex >= 0) virtualizer.scrollToIndex(activeIndex, { align: 'auto' })
-  }, [activeIndex, virtualizer])
-  // A new page starts at the top.
+  // Keep the open tenant in view; a new page without it starts at the top.
   const firstId = rows[0]?.id
+  const shownFirst = useRef(firstId)
   useEffect(() => {
-    scrollRef.current?.scrollTo({ top: 0 })
-  }, [firstId])
+    const newPage = shownFirst.current !== firstId
+    shownFirst.current = firstId
+    if (activeIndex >= 0) virtualizer.scrollToIndex(activeIndex, { align: newPage ? 'center' : 'auto' })
+    else if (newPage) scrollRef.current?.scrollTo({ top: 0 })
+  }, [activeIndex, firstId, virtualizer])
 
   const selectedOnPage = rows.filter((r) => selection.isSelected(r.id)).length
   const allOnPage = rows.length > 0 && selectedOnPage === rows.length

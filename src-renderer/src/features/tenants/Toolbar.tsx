@@ -56,7 +56,7 @@ export function Toolbar(p: ToolbarProps) {
         <IconSearch className="search-icon" />
         <input
           type="search"
-          placeholder="Search name, slug, owner email or domain"
+          placeholder="Search name, slug, email or domain"
           aria-label="Search tenants"
           value={p.search}
           maxLength={200}

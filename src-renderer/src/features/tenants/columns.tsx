@@ -20,26 +20,26 @@ function DateCell({ iso }: { iso: string | null }) {
 }
 
 export const TENANT_COLUMNS: TenantColumn[] = [
-  { key: 'name', label: 'Name', width: 'minmax(170px, 1.5fr)', cell: (r) => <span className="cell-name">{r.name}</span> },
-  { key: 'slug', label: 'Slug', width: 'minmax(120px, 1fr)', cell: (r) => <span className="mono">{r.slug}</span> },
-  { key: 'status', label: 'Status', width: '108px', cell: (r) => <StatusPill status={r.status} /> },
-  { key: 'plan', label: 'Plan', width: '96px', cell: (r) => <PlanBadge plan={r.plan} /> },
+  { key: 'name', label: 'Name', width: 'minmax(160px, 1.5fr)', cell: (r) => <span className="cell-name">{r.name}</span> },
+  { key: 'slug', label: 'Slug', width: 'minmax(112px, 1fr)', cell: (r) => <span className="mono">{r.slug}</span> },
+  { key: 'status', label: 'Status', width: '112px', cell: (r) => <StatusPill status={r.status} /> },
+  { key: 'plan', label: 'Plan', width: '100px', cell: (r) => <PlanBadge plan={r.plan} /> },
   {
     key: 'ownerEmail',
     label: 'Owner email',
-    width: 'minmax(170px, 1.4fr)',
+    width: 'minmax(160px, 1.4fr)',
     cell: (r) => (r.ownerEmail ? <span>{r.ownerEmail}</span> : <span className="muted">—</span>)
   },
   {
     key: 'customDomain',
     label: 'Custom domain',
-    width: 'minmax(130px, 1fr)',
+    width: 'minmax(110px, 1fr)',
     cell: (r) => (r.customDomain ? <span className="mono">{r.customDomain}</span> : <span className="muted">—</span>)
   },
   {
     key: 'usersTotal',
     label: 'Users',
-    width: '76px',
+    width: '66px',
     align: 'right',
     firstDirection: 'desc',
     cell: (r) => <span className="num">{formatInt(r.usersTotal)}</span>
@@ -47,7 +47,7 @@ export const TENANT_COLUMNS: TenantColumn[] = [
   {
     key: 'storageBytes',
     label: 'Storage',
-    width: '88px',
+    width: '84px',
     align: 'right',
     firstDirection: 'desc',
     cell: (r) => <span className="num">{formatBytes(r.storageBytes)}</span>
@@ -56,4 +56,4 @@ export const TENANT_COLUMNS: TenantColumn[] = [
   { key: 'trialEndsAt', label: 'Trial ends', width: '108px', cell: (r) => <DateCell iso={r.trialEndsAt} /> }
 ]
 
-export const GRID_TEMPLATE = ['40px', ...TENANT_COLUMNS.map((c) => c.width)].join(' ')
+export const GRID_TEMPLATE = ['36px', ...TENANT_COLUMNS.map((c) => c.width)].join(' ')
