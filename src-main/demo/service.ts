@@ -129,7 +129,8 @@ export class DemoService {
 
   status(): DemoStatus {
     const st = this.readState()
-    const dataDir = st?.dataDir ?? this.chooseDataDir()
+    // No probing here (status is read often): the folder is chosen when the demo first starts.
+    const dataDir = st?.dataDir ?? this.chosen ?? join(this.root, 'pgdata')
     const exists = existsSync(join(dataDir, 'PG_VERSION'))
     return {
       state: this.state === 'stopped' && !exists ? 'absent' : this.state,

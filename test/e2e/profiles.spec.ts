@@ -114,6 +114,8 @@ test.describe('connection profiles', () => {
     await expect(page.getByTestId('report-role')).toContainText('console role: admin')
     await expect(report).toContainText('"nchat" exists')
     await expect(report).toContainText('pg_dump')
+    await report.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: 'test-results/screenshots/profile-form.png' })
 
     // Save and connect: the directory opens, framed in the production colour.
     await page.getByRole('button', { name: 'Save and connect' }).click()
