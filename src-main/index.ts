@@ -12,6 +12,7 @@ import { installCrashRedaction, openStartupConnection, windowTitle } from './pro
 import { KeytarStore } from './secrets/keychain'
 import { log } from './core/logger'
 import { createRegistry, handlers } from './ipc'
+import { backupPlatform } from './platform/backups'
 
 const RENDERER_DIR = join(__dirname, '../renderer')
 const RENDERER_INDEX = join(RENDERER_DIR, 'index.html')
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     envOverride: Boolean(process.env.NCHAT_DATABASE_URL),
     platform: {
       userDataDir,
+      ...backupPlatform(() => mainWindow),
       emit: (event, payload) => {
         if (event === 'session:changed') mainWindow?.setTitle(windowTitle(payload as Parameters<typeof windowTitle>[0]))
         mainWindow?.webContents.send(event, payload)

@@ -96,17 +96,29 @@ export async function insertRunning(db: Queryable, rows: NewCatalogRow[]): Promi
   )
 }
 
-export async function markSucceeded(
+export async function markSucceededMany(
   db: Queryable,
-  id: string,
-  f: { size: number; sha256: string; pgDumpVersion: string; serverVersion: string; manifest: unknown; verifiedAt: Date | null; verifyError: string | null }
+  rows: { id: string; size: number; sha256: string; pgDumpVersion: string; serverVersion: string; manifest: unknown; verified: boolean; verifyError: string | null }[]
 ): Promise<void> {
+  if (!rows.length) return
   await db.query(
-    `UPDATE console.backup_catalog SET status = 'succeeded', finished_at = now(), size_bytes = $2, sha256 = $3,
-            pg_dump_version = $4, server_version = $5, manifest = $6::jsonb, verified_at = $7,
-            verification = CASE WHEN $7::timestamptz IS NULL THEN NULL ELSE 'quick' END, verify_error = $8, error = NULL
-      WHERE id = $1`,
-    [id, f.size, f.sha256, f.pgDumpVersion, f.serverVersion, JSON.stringify(f.manifest), f.verifiedAt, f.verifyError]
+    `UPDATE console.backup_catalog c SET status = 'succeeded', finished_at = now(), size_bytes = u.size, sha256 = u.sha,
+            pg_dump_version = u.dumpv, server_version = u.serverv, manifest = u.manifest::jsonb,
+            verified_at = CASE WHEN u.verified THEN now() END, verification = CASE WHEN u.verified THEN 'quick' END,
+            verify_error = u.verr, error = NULL
+       FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[])
+            AS u(id, size, sha, dumpv, serverv, manifest, verified, verr)
+      WHERE c.id = u.id`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => r.size),
+      rows.map((r) => r.sha256),
+      rows.map((r) => r.pgDumpVersion),
+      rows.map((r) => r.serverVersion),
+      rows.map((r) => JSON.stringify(r.manifest)),
+      rows.map((r) => r.verified),
+      rows.map((r) => r.verifyError)
+    ]
   )
 }
 

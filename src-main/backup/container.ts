@@ -78,14 +78,30 @@ export class ContainerWriter {
     return this.pos
   }
 
+  /** Bytes not yet written: many small writes become one. */
+  private pending: Buffer[] = []
+  private pendingLen = 0
+  private flushedTo = 0
+
   private async raw(b: Buffer): Promise<void> {
-    let off = 0
-    while (off < b.length) {
-      const { bytesWritten } = await this.fh.write(b, off, b.length - off, this.pos + off)
-      off += bytesWritten
-    }
+    this.pending.push(b)
+    this.pendingLen += b.length
     this.pos += b.length
     this.whole.update(b)
+    if (this.pendingLen >= 4 << 20) await this.flush()
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.pendingLen) return
+    const b = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLen)
+    this.pending = []
+    this.pendingLen = 0
+    let off = 0
+    while (off < b.length) {
+      const { bytesWritten } = await this.fh.write(b, off, b.length - off, this.flushedTo + off)
+      off += bytesWritten
+    }
+    this.flushedTo += b.length
   }
 
   async writeHeader(): Promise<void> {
@@ -115,7 +131,8 @@ export class ContainerWriter {
   }
 
   /** Writes manifest + footer, fsyncs. Returns the whole file's sha256 and size. */
-  async finish(manifest: BackupManifest): Promise<{ sha256: string; size: number; manifestSha256: string }> {
+  /** `sync: false` leaves the fsync to the caller (batches fsync several files at once). */
+  async finish(manifest: BackupManifest, opts: { sync?: boolean } = {}): Promise<{ sha256: string; size: number; manifestSha256: string }> {
     const m = Buffer.from(JSON.stringify(manifest), 'utf8')
     const mOff = this.pos
     await this.raw(m)
@@ -126,7 +143,8 @@ export class ContainerWriter {
     msha.copy(f, 16)
     END_MAGIC.copy(f, 48)
     await this.raw(f)
-    await this.fh.sync()
+    await this.flush()
+    if (opts.sync !== false) await this.fh.sync()
     return { sha256: this.whole.digest('hex'), size: this.pos, manifestSha256: msha.toString('hex') }
   }
 }

@@ -19,7 +19,7 @@
  * Integers: one sign byte + intSize bytes little-endian magnitude.
  * Strings: int length (-1 = NULL) + bytes.
  */
-import { open, type FileHandle } from 'node:fs/promises'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 
 export const K_OFFSET_POS_NOT_SET = 1
 export const K_OFFSET_POS_SET = 2
@@ -68,53 +68,62 @@ export interface ArchiveInfo {
 
 const V = (a: number, b: number, c = 0) => (a << 16) | (b << 8) | c
 
-/** Buffered sequential reader over a file handle. */
+/**
+ * Buffered sequential reader over a file descriptor. Synchronous on purpose: a TOC has
+ * thousands of tiny fields, and one await per field costs more than the reading.
+ */
 class Reader {
   private buf = Buffer.alloc(0)
   private bufStart = 0
   pos = 0
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fd: number,
     private readonly size: number
   ) {}
 
-  private async ensure(n: number): Promise<void> {
-    const have = this.bufStart + this.buf.length - this.pos
-    if (have >= n) return
+  private ensure(n: number): void {
+    if (this.pos >= this.bufStart && this.bufStart + this.buf.length - this.pos >= n) return
     if (this.pos + n > this.size) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
-    const want = Math.max(n, 1 << 20)
-    const len = Math.min(want, this.size - this.pos)
-    const b = Buffer.alloc(len)
-    const { bytesRead } = await this.fh.read(b, 0, len, this.pos)
-    this.buf = b.subarray(0, bytesRead)
+    const len = Math.min(Math.max(n, 4 << 20), this.size - this.pos)
+    const b = Buffer.allocUnsafe(len)
+    const got = readSync(this.fd, b, 0, len, this.pos)
+    this.buf = b.subarray(0, got)
     this.bufStart = this.pos
-    if (bytesRead < n) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
+    if (got < n) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
   }
 
-  async bytes(n: number): Promise<Buffer> {
-    await this.ensure(n)
+  bytes(n: number): Buffer {
+    this.ensure(n)
     const off = this.pos - this.bufStart
     this.pos += n
     return this.buf.subarray(off, off + n)
   }
 
-  async byte(): Promise<number> {
-    return (await this.bytes(1))[0]!
+  /** Bytes already read, from `start` to the current position (copied). */
+  since(start: number): Buffer {
+    if (start >= this.bufStart) return Buffer.from(this.buf.subarray(start - this.bufStart, this.pos - this.bufStart))
+    const b = Buffer.alloc(this.pos - start)
+    readSync(this.fd, b, 0, b.length, start)
+    return b
   }
 
-  async int(intSize: number): Promise<number> {
-    const b = await this.bytes(1 + intSize)
+  byte(): number {
+    return this.bytes(1)[0]!
+  }
+
+  int(intSize: number): number {
+    const b = this.bytes(1 + intSize)
     let v = 0
     for (let i = intSize; i >= 1; i--) v = v * 256 + b[i]!
     if (b[0]! > 1) throw new ArchiveFormatError('The archive has a malformed integer: it is damaged.')
     return b[0] ? -v : v
   }
 
-  async str(intSize: number): Promise<string | null> {
-    const n = await this.int(intSize)
+  str(intSize: number): string | null {
+    const n = this.int(intSize)
     if (n < 0) return null
     if (n > 1 << 30) throw new ArchiveFormatError('The archive has an impossible string length: it is damaged.')
-    return (await this.bytes(n)).toString('utf8')
+    return this.bytes(n).toString('utf8')
   }
 
   skip(n: number): void {
@@ -124,63 +133,63 @@ class Reader {
 
 /** Reads the header and table of contents, then walks the data blocks to find each one's extent. */
 export async function readArchive(path: string): Promise<ArchiveInfo> {
-  const fh = await open(path, 'r')
+  const fd = openSync(path, 'r')
   try {
-    const size = (await fh.stat()).size
-    const r = new Reader(fh, size)
-    const magic = (await r.bytes(5)).toString('latin1')
+    const size = fstatSync(fd).size
+    const r = new Reader(fd, size)
+    const magic = (r.bytes(5)).toString('latin1')
     if (magic !== 'PGDMP') throw new ArchiveFormatError('Not a pg_dump custom-format archive.')
-    const vmaj = await r.byte()
-    const vmin = await r.byte()
-    const vrev = await r.byte()
+    const vmaj = r.byte()
+    const vmin = r.byte()
+    const vrev = r.byte()
     const versionNum = V(vmaj, vmin, vrev)
     if (versionNum < V(1, 12) || versionNum > V(1, 16)) {
       throw new ArchiveFormatError(`Archive version ${vmaj}.${vmin} is not supported by the splitter (1.12 to 1.16 are).`)
     }
-    const intSize = await r.byte()
-    const offSize = await r.byte()
-    const format = await r.byte()
+    const intSize = r.byte()
+    const offSize = r.byte()
+    const format = r.byte()
     if (format !== 1) throw new ArchiveFormatError('The archive is not in custom format.')
     if (intSize < 1 || intSize > 8 || offSize < 1 || offSize > 8) throw new ArchiveFormatError('The archive header is damaged.')
-    if (versionNum >= V(1, 15)) await r.byte()
-    else await r.int(intSize)
-    for (let i = 0; i < 7; i++) await r.int(intSize)
-    const dbName = await r.str(intSize)
-    const serverVersion = await r.str(intSize)
-    const dumpVersion = await r.str(intSize)
+    if (versionNum >= V(1, 15)) r.byte()
+    else r.int(intSize)
+    for (let i = 0; i < 7; i++) r.int(intSize)
+    const dbName = r.str(intSize)
+    const serverVersion = r.str(intSize)
+    const dumpVersion = r.str(intSize)
     const headerEnd = r.pos
-    const count = await r.int(intSize)
+    const count = r.int(intSize)
     if (count < 0 || count > 10_000_000) throw new ArchiveFormatError('The archive table of contents is damaged.')
-    const header = Buffer.from(await readRange(fh, 0, headerEnd))
+    const header = r.since(0).subarray(0, headerEnd)
 
     const entries: TocEntry[] = []
     for (let i = 0; i < count; i++) {
       const start = r.pos
-      const dumpId = await r.int(intSize)
-      const hadDumper = (await r.int(intSize)) !== 0
-      await r.str(intSize) // tableoid
-      await r.str(intSize) // oid
-      const tag = await r.str(intSize)
-      const desc = await r.str(intSize)
-      const section = await r.int(intSize)
-      await r.str(intSize) // defn
-      await r.str(intSize) // dropStmt
-      await r.str(intSize) // copyStmt
-      const namespace = await r.str(intSize)
-      await r.str(intSize) // tablespace
-      if (versionNum >= V(1, 14)) await r.str(intSize) // tableam
-      if (versionNum >= V(1, 16)) await r.int(intSize) // relkind
-      await r.str(intSize) // owner
-      await r.str(intSize) // "false" (withOids)
+      const dumpId = r.int(intSize)
+      const hadDumper = (r.int(intSize)) !== 0
+      r.str(intSize) // tableoid
+      r.str(intSize) // oid
+      const tag = r.str(intSize)
+      const desc = r.str(intSize)
+      const section = r.int(intSize)
+      r.str(intSize) // defn
+      r.str(intSize) // dropStmt
+      r.str(intSize) // copyStmt
+      const namespace = r.str(intSize)
+      r.str(intSize) // tablespace
+      if (versionNum >= V(1, 14)) r.str(intSize) // tableam
+      if (versionNum >= V(1, 16)) r.int(intSize) // relkind
+      r.str(intSize) // owner
+      r.str(intSize) // "false" (withOids)
       const deps: number[] = []
       for (;;) {
-        const d = await r.str(intSize)
+        const d = r.str(intSize)
         if (d === null) break
         deps.push(Number(d))
       }
-      const rawEnd = r.pos
-      const offsetFlag = await r.byte()
-      const ob = await r.bytes(offSize)
+      const entryRaw = r.since(start)
+      const offsetFlag = r.byte()
+      const ob = r.bytes(offSize)
       let off = 0
       for (let k = offSize - 1; k >= 0; k--) off = off * 256 + ob[k]!
       entries.push({
@@ -191,7 +200,7 @@ export async function readArchive(path: string): Promise<ArchiveInfo> {
         section,
         namespace,
         deps,
-        raw: Buffer.from(await readRange(fh, start, rawEnd)),
+        raw: entryRaw,
         offsetFlag,
         dataPos: offsetFlag === K_OFFSET_POS_SET ? off : null,
         dataLen: null
@@ -203,20 +212,20 @@ export async function readArchive(path: string): Promise<ArchiveInfo> {
     const byId = new Map(entries.map((e) => [e.dumpId, e]))
     while (r.pos < size) {
       const blockStart = r.pos
-      const type = await r.byte()
+      const type = r.byte()
       if (type !== BLK_DATA && type !== BLK_BLOBS) throw new ArchiveFormatError('The archive has an unknown data block: it is damaged.')
-      const id = await r.int(intSize)
+      const id = r.int(intSize)
       const e = byId.get(id)
       if (!e) throw new ArchiveFormatError('The archive has data for an entry not in its table of contents: it is damaged.')
       if (type === BLK_BLOBS) {
         // Large objects: (oid, chunks..., 0) repeated, ended by oid 0.
         for (;;) {
-          const oid = await r.int(intSize)
+          const oid = r.int(intSize)
           if (oid === 0) break
-          await skipChunks(r, intSize)
+          skipChunks(r, intSize)
         }
       } else {
-        await skipChunks(r, intSize)
+        skipChunks(r, intSize)
       }
       e.dataPos = blockStart
       e.dataLen = r.pos - blockStart
@@ -240,24 +249,19 @@ export async function readArchive(path: string): Promise<ArchiveInfo> {
       dataStart
     }
   } finally {
-    await fh.close()
+    closeSync(fd)
   }
 }
 
-async function skipChunks(r: Reader, intSize: number): Promise<void> {
+function skipChunks(r: Reader, intSize: number): void {
   for (;;) {
-    const len = await r.int(intSize)
+    const len = r.int(intSize)
     if (len === 0) return
     if (len < 0) throw new ArchiveFormatError('The archive has a negative chunk length: it is damaged.')
     r.skip(len)
   }
 }
 
-async function readRange(fh: FileHandle, start: number, end: number): Promise<Buffer> {
-  const b = Buffer.alloc(end - start)
-  if (b.length) await fh.read(b, 0, b.length, start)
-  return b
-}
 
 const GLOBAL_DESCS = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH'])
 
@@ -315,7 +319,7 @@ function offsetBytes(flag: number, off: number, offSize: number): Buffer {
  * order (the caller hashes and writes them). Returns the number of bytes written.
  */
 export async function writeSchemaArchive(
-  sourcePath: string,
+  sourceFd: number,
   info: ArchiveInfo,
   entries: TocEntry[],
   write: (b: Buffer) => Promise<void>
@@ -339,25 +343,19 @@ export async function writeSchemaArchive(
   if (toc.length !== tocLen) throw new Error('internal: TOC length mismatch')
   await write(toc)
   let total = toc.length
-  if (withData.length) {
-    const fh = await open(sourcePath, 'r')
-    try {
-      for (const e of withData) {
-        let left = e.dataLen!
-        let at = e.dataPos!
-        while (left > 0) {
-          const n = Math.min(left, 1 << 20)
-          const b = Buffer.alloc(n)
-          const { bytesRead } = await fh.read(b, 0, n, at)
-          if (bytesRead !== n) throw new ArchiveFormatError('The shared archive changed while it was being split.')
-          await write(b)
-          at += n
-          left -= n
-          total += n
-        }
-      }
-    } finally {
-      await fh.close()
+  // Data blocks are copied as they are (still compressed), with synchronous reads: they
+  // come from the page cache, and a thread-pool hop per block costs more than the copy.
+  for (const e of withData) {
+    let left = e.dataLen!
+    let at = e.dataPos!
+    while (left > 0) {
+      const n = Math.min(left, 4 << 20)
+      const b = Buffer.allocUnsafe(n)
+      if (readSync(sourceFd, b, 0, n, at) !== n) throw new ArchiveFormatError('The shared archive changed while it was being split.')
+      await write(b)
+      at += n
+      left -= n
+      total += n
     }
   }
   return total

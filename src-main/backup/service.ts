@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { basename, dirname, extname, join } from 'node:path'
+import { closeSync, openSync } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import type pg from 'pg'
@@ -88,6 +89,19 @@ export interface ExportOutcome {
 }
 
 const nowIso = () => new Date().toISOString()
+
+/** NCHAT_BACKUP_TRACE=1 logs phase timings (for the benchmark and profiling). */
+const TRACE = Boolean(process.env.NCHAT_BACKUP_TRACE)
+const traceTimes = new Map<string, number>()
+function trace(label: string, t0: number): void {
+  if (!TRACE) return
+  traceTimes.set(label, (traceTimes.get(label) ?? 0) + (performance.now() - t0))
+}
+export function traceReport(): Record<string, number> {
+  const out = Object.fromEntries([...traceTimes].map(([k, v]) => [k, Math.round(v)]))
+  traceTimes.clear()
+  return out
+}
 
 function safeSlugForFile(slug: string): string {
   return slug.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'tenant'
@@ -496,6 +510,7 @@ export class BackupService {
     let dump: RunningTool | null = null
     let sharedArchive: string | null = null
     let singleFh: Awaited<ReturnType<typeof open>> | null = null
+    let srcFd: number | null = null
     const temps = new Map<string, string>()
     const single = plan.kind !== 'batch' && ok.length === 1
     const onAbort = () => dump?.kill()
@@ -506,7 +521,9 @@ export class BackupService {
       job.progress.tenantSlug = ok[0]!.slug
       this.emit(job, true)
       const started = nowIso()
+      let tt = performance.now()
       snap = await SnapshotSession.open(target.pg, this.lockWaitMs)
+      trace('snapshot.open', tt)
       const common: CommonMeta = {
         startedAt: started,
         pgDump: tools.pgDump.version,
@@ -517,7 +534,9 @@ export class BackupService {
         takenAt: snap.takenAt
       }
       const schemas = ok.map((t) => t.schema!)
+      tt = performance.now()
       await snap.checkReadable(schemas)
+      trace('snapshot.checkReadable', tt)
       if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
 
       // Temporary files beside each destination; fail early on unwritable folders.
@@ -574,6 +593,7 @@ export class BackupService {
 
       let writer: ContainerWriter | null = null
       let archiveVersion: string | null = null
+      let singleList: ListRun | null = null
       if (single) {
         // Stream pg_dump's stdout straight into the backup file.
         const t = writable[0]!
@@ -582,23 +602,32 @@ export class BackupService {
         writer = new ContainerWriter(fh)
         await writer.writeHeader()
         writer.beginPart(SCHEMA_PART)
+        // pg_restore --list reads the very bytes being written, at the same time; the
+        // checksums checked after the rename prove the file holds exactly those bytes.
+        singleList = startList(tools)
         for await (const chunk of dump.child.stdout! as AsyncIterable<Buffer>) {
           if (archiveVersion === null && chunk.length >= 8 && chunk.subarray(0, 5).toString('latin1') === 'PGDMP') {
             archiveVersion = `${chunk[5]}.${chunk[6]}-${chunk[7]}`
           }
+          singleList.feed(chunk)
           await writer.write(chunk)
           job.progress.bytes = writer.bytesWritten
           this.emit(job)
         }
+        singleList.end()
       }
+      tt = performance.now()
       const res = await dump.done
+      trace('pg_dump.wait', tt)
       if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
       if (res.code !== 0 || res.signal) {
         const why = describeToolFailure('pg_dump', res)
         log.warn('pg_dump failed', { code: res.code, signal: res.signal, stderr: res.stderr.slice(-600) })
         throw new AppError(/refused read access/.test(why) ? 'FORBIDDEN' : 'INTERNAL', why)
       }
+      tt = performance.now()
       const [facts, pub] = await Promise.all([factsP, rowsP])
+      trace('snapshot.factsAndRows.extraWait', tt)
       await snap.close()
       snap = null
       if (single) {
@@ -607,39 +636,89 @@ export class BackupService {
         await this.finishFile(t, writer!, facts.get(t.schema!)!, pub, archiveVersion, common, ids.get(t.id)!, plan.batchId, job)
         await singleFh!.close()
         singleFh = null
-        await this.commitFile(t, temps, dests, ids, outcomes, job, tools)
+        tt = performance.now()
+        // An archive pg_restore cannot read never gets the final name.
+        const listOut = await singleList!.done
+        trace('verify.pg_restore--list(tee)', tt)
+        await this.renameInto(t, temps, dests)
+        await fsyncDir(dirname(dests.get(t.id)!))
+        const err = await this.verifyWritten(dests.get(t.id)!, ids.get(t.id)!, tools, listOut)
+        await this.recordSucceeded([{ t, id: ids.get(t.id)!, err }], dests, outcomes)
       } else {
         job.progress.phase = 'splitting'
         this.emit(job, true)
         let info
         try {
+          tt = performance.now()
           info = await readArchive(sharedArchive!)
+          trace('split.readArchive', tt)
         } catch (e) {
           if (e instanceof ArchiveFormatError) throw new AppError('INTERNAL', `The shared pg_dump archive could not be split: ${e.message}`)
           throw e
         }
+        // Files are written one after another; each is verified (checksums, pg_restore
+        // --list) in the background, a few at a time, while the next ones are written.
+        srcFd = openSync(sharedArchive!, 'r')
+        const verifying: Promise<void>[] = []
+        const written: { t: TenantRef; id: string; err: string | null }[] = []
+        const limit = limiter(3)
         for (const t of writable) {
           if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
           job.progress.tenantSlug = t.slug
           try {
             const entries = entriesForSchema(info, t.schema!)
             const tfh = await open(temps.get(t.id)!, 'r+')
+            let closed = false
             try {
               const w = new ContainerWriter(tfh)
               await w.writeHeader()
               w.beginPart(SCHEMA_PART)
-              await writeSchemaArchive(sharedArchive!, info, entries, (b) => w.write(b))
+              tt = performance.now()
+              await writeSchemaArchive(srcFd!, info, entries, (b) => w.write(b))
               w.endPart()
-              await this.finishFile(t, w, facts.get(t.schema!)!, pub, info.version, common, ids.get(t.id)!, plan.batchId, job)
-            } finally {
+              trace('split.writeSchemaArchive', tt)
+              tt = performance.now()
+              await this.finishFile(t, w, facts.get(t.schema!)!, pub, info.version, common, ids.get(t.id)!, plan.batchId, job, false)
+              trace('file.finish(public+manifest)', tt)
+            } catch (e) {
+              closed = true
               await tfh.close()
+              throw e
             }
-            await this.commitFile(t, temps, dests, ids, outcomes, job, tools)
+            const entry = { t, id: ids.get(t.id)!, err: null as string | null }
+            // In the background, a few at a time: fsync, rename, re-read and verify.
+            verifying.push(
+              limit(async () => {
+                const t1 = performance.now()
+                try {
+                  await tfh.sync()
+                } finally {
+                  if (!closed) await tfh.close()
+                }
+                await this.renameInto(t, temps, dests)
+                written.push(entry)
+                trace('file.fsync+rename(parallel)', t1)
+                const t2 = performance.now()
+                entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null)
+                trace('verify(parallel)', t2)
+                job.progress.phase = 'verifying'
+                this.emit(job)
+              }).catch((e) => {
+                fail(t, toAppError(e).message)
+              })
+            )
           } catch (e) {
             fail(t, toAppError(e).message)
           }
           this.emit(job)
         }
+        tt = performance.now()
+        await Promise.all(verifying)
+        trace('verify.waitRemaining', tt)
+        tt = performance.now()
+        for (const d of new Set(written.map((x) => dirname(dests.get(x.t.id)!)))) await fsyncDir(d)
+        await this.recordSucceeded(written, dests, outcomes)
+        trace('commit.fsyncDir+catalog', tt)
       }
       return this.finishOutcomes(tenants, outcomes, ids, dests)
     } catch (e) {
@@ -658,6 +737,7 @@ export class BackupService {
       // On failure the snapshot's queries may be waiting on a lock: drop the connection, don't wait.
       if (snap) await snap.abort()
       if (env) await env.cleanup()
+      if (srcFd !== null) closeSync(srcFd)
       if (sharedArchive) await rm(sharedArchive, { force: true })
       for (const tmp of temps.values()) await rm(tmp, { force: true }).catch(() => {})
     }
@@ -672,7 +752,8 @@ export class BackupService {
     common: CommonMeta,
     backupId: string,
     batchId: string | null,
-    job: Job
+    job: Job,
+    sync = true
   ): Promise<void> {
     job.progress.phase = 'writing'
     const rows = pub.rows.get(t.id) ?? new Map<string, string[]>()
@@ -708,50 +789,61 @@ export class BackupService {
       publicTables,
       parts: w.parts
     }
-    const fin = await w.finish(manifest)
+    const fin = await w.finish(manifest, { sync })
     job.progress.bytes += fin.size
     this.pendingFinish.set(backupId, { ...fin, manifest })
   }
 
-  /** Renames the finished temporary file, verifies it, and records the outcome. */
-  private async commitFile(
-    t: TenantRef,
-    temps: Map<string, string>,
-    dests: Map<string, string>,
-    ids: Map<string, string>,
-    outcomes: Map<string, ExportOutcome>,
-    job: Job,
-    tools: PgTools
-  ): Promise<void> {
-    const id = ids.get(t.id)!
-    const dest = dests.get(t.id)!
-    const tmp = temps.get(t.id)!
-    const fin = this.pendingFinish.get(id)
-    this.pendingFinish.delete(id)
-    if (!fin) throw new Error('internal: file not finished')
-    if (job.abort.signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
-    await rename(tmp, dest)
+  /** Moves a finished temporary file to its final name (the directory is fsynced by the caller). */
+  private async renameInto(t: TenantRef, temps: Map<string, string>, dests: Map<string, string>): Promise<void> {
+    await rename(temps.get(t.id)!, dests.get(t.id)!)
     temps.delete(t.id)
-    await fsyncDir(dirname(dest))
-    job.progress.phase = 'verifying'
-    let verifyError: string | null = null
+  }
+
+  /** Re-reads the written file: magic, manifest, every part's and the whole file's sha256, and pg_restore --list. */
+  private async verifyWritten(dest: string, id: string, tools: PgTools, listOutput: string | null): Promise<string | null> {
+    const fin = this.pendingFinish.get(id)
+    if (!fin) return 'internal: the file was not finished'
     try {
       const b = await openBackup(dest)
       await verifyParts(b, fin.sha256)
-      await this.listCheck(b, tools)
+      if (listOutput === null) await this.listCheck(b, tools)
+      else checkListOutput(listOutput, b)
+      return null
     } catch (e) {
-      verifyError = e instanceof BackupFileError || e instanceof AppError ? e.message : toAppError(e).message
+      return e instanceof BackupFileError || e instanceof AppError ? e.message : toAppError(e).message
     }
-    await catalog.markSucceeded(this.db, id, {
-      size: fin.size,
-      sha256: fin.sha256,
-      pgDumpVersion: fin.manifest.versions.pgDump,
-      serverVersion: fin.manifest.versions.server,
-      manifest: { ...fin.manifest, parts: fin.manifest.parts },
-      verifiedAt: verifyError ? null : new Date(),
-      verifyError
-    })
-    outcomes.set(t.id, { tenantId: t.id, backupId: id, ok: !verifyError, filePath: dest, error: verifyError ? `Written, but verification failed: ${verifyError}` : null })
+  }
+
+  /** One catalog update for many files. */
+  private async recordSucceeded(
+    written: { t: TenantRef; id: string; err: string | null }[],
+    dests: Map<string, string>,
+    outcomes: Map<string, ExportOutcome>
+  ): Promise<void> {
+    const all = written.map((w) => ({ ...w, fin: this.pendingFinish.get(w.id)! }))
+    for (const w of written) this.pendingFinish.delete(w.id)
+    // A file that fails its verification is not a backup: it is removed, the row says why.
+    for (const r of all.filter((x) => x.err)) {
+      await rm(dests.get(r.t.id)!, { force: true }).catch(() => {})
+      await catalog.markEnded(this.db, [r.id], 'failed', `Verification after writing failed: ${r.err}`)
+      outcomes.set(r.t.id, { tenantId: r.t.id, backupId: r.id, ok: false, filePath: dests.get(r.t.id)!, error: `Verification after writing failed: ${r.err}` })
+    }
+    const rows = all.filter((x) => !x.err)
+    await catalog.markSucceededMany(
+      this.db,
+      rows.map((r) => ({
+        id: r.id,
+        size: r.fin.size,
+        sha256: r.fin.sha256,
+        pgDumpVersion: r.fin.manifest.versions.pgDump,
+        serverVersion: r.fin.manifest.versions.server,
+        manifest: r.fin.manifest,
+        verified: !r.err,
+        verifyError: r.err
+      }))
+    )
+    for (const r of rows) outcomes.set(r.t.id, { tenantId: r.t.id, backupId: r.id, ok: true, filePath: dests.get(r.t.id)!, error: null })
   }
 
   private async finishOutcomes(
@@ -761,7 +853,7 @@ export class BackupService {
     dests: Map<string, string>,
     cancelled = false
   ): Promise<ExportOutcome[]> {
-    const failed = [...outcomes.values()].filter((o) => !o.ok && !o.error?.startsWith('Written, but'))
+    const failed = [...outcomes.values()].filter((o) => !o.ok)
     for (const o of failed) {
       await catalog.markEnded(this.db, [o.backupId], cancelled ? 'cancelled' : 'failed', o.error ?? 'failed').catch((e) => log.warn('catalog update failed', e))
     }
@@ -775,27 +867,12 @@ export class BackupService {
     if (m && Number(m[1]) > tools.pgRestore.major) {
       throw new AppError('TOOL_MISSING', `The backup was written by pg_dump ${archVer}; pg_restore ${tools.pgRestore.version} cannot read it. Install PostgreSQL ${m[1]} client tools.`)
     }
-    const run = runTool(tools.pgRestore.path, ['--list'], { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') }, { stdin: 'pipe' })
-    let out = ''
-    run.child.stdout!.setEncoding('utf8')
-    run.child.stdout!.on('data', (s: string) => (out += s))
+    const run = startList(tools)
     const input = partStream(b, SCHEMA_PART)
-    input.on('error', () => run.kill())
-    run.child.stdin!.on('error', () => {})
-    input.pipe(run.child.stdin!)
-    const res = await run.done
-    if (res.code !== 0) throw new BackupFileError(`pg_restore cannot read the schema archive: ${describeToolFailure('pg_restore', res)}`, 'damaged')
-    const schema = b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema
-    const lines = out.split('\n')
-    const missing: string[] = []
-    for (const t of b.manifest.schemaTables) {
-      const hasTable = lines.some((l) => l.includes(` TABLE ${schema} ${t.table} `))
-      const hasData = lines.some((l) => l.includes(` TABLE DATA ${schema} ${t.table} `))
-      if (!hasTable || !hasData) missing.push(t.table)
-    }
-    if (missing.length) {
-      throw new BackupFileError(`The schema archive lacks ${missing.length} expected table(s): ${missing.slice(0, 5).join(', ')}.`, 'damaged')
-    }
+    input.on('error', () => run.end())
+    for await (const chunk of input as AsyncIterable<Buffer>) run.feed(chunk)
+    run.end()
+    checkListOutput(await run.done, b)
   }
 
   // ---------------------------------------------------------------- verify
@@ -924,4 +1001,80 @@ async function fsyncDir(dir: string): Promise<void> {
   } catch {
     /* some filesystems refuse directory fsync */
   }
+}
+
+export interface ListRun {
+  feed(b: Buffer): void
+  end(): void
+  /** pg_restore --list output; rejects (BackupFileError) when it cannot read the archive. */
+  done: Promise<string>
+}
+
+/** Starts `pg_restore --list` reading an archive from stdin (it may stop reading once it has the TOC). */
+function startList(tools: PgTools): ListRun {
+  const run = runTool(tools.pgRestore.path, ['--list'], { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') }, { stdin: 'pipe' })
+  let out = ''
+  run.child.stdout!.setEncoding('utf8')
+  run.child.stdout!.on('data', (x: string) => (out += x))
+  const stdin = run.child.stdin!
+  stdin.on('error', () => {})
+  let open = true
+  const done = run.done.then((res) => {
+    open = false
+    if (res.code !== 0) throw new BackupFileError(`pg_restore cannot read the schema archive: ${describeToolFailure('pg_restore', res)}`, 'damaged')
+    return out
+  })
+  done.catch(() => {})
+  return {
+    feed: (b) => {
+      if (open && !stdin.destroyed && stdin.writable) stdin.write(b)
+    },
+    end: () => {
+      if (!stdin.destroyed) stdin.end()
+    },
+    done
+  }
+}
+
+/** The list must show every table of the manifest, with its data. */
+function checkListOutput(out: string, b: OpenedBackup): void {
+  const schema = b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema
+  const lines = out.split('\n')
+  const tables = new Set<string>()
+  const data = new Set<string>()
+  const tPrefix = ` TABLE ${schema} `
+  const dPrefix = ` TABLE DATA ${schema} `
+  for (const l of lines) {
+    const d = l.indexOf(dPrefix)
+    if (d >= 0) data.add(l.slice(d + dPrefix.length))
+    else {
+      const i = l.indexOf(tPrefix)
+      if (i >= 0) tables.add(l.slice(i + tPrefix.length))
+    }
+  }
+  const has = (set: Set<string>, t: string) => [...set].some((rest) => rest.startsWith(`${t} `))
+  const missing = b.manifest.schemaTables.filter((t) => !has(tables, t.table) || !has(data, t.table)).map((t) => t.table)
+  if (missing.length) {
+    throw new BackupFileError(`The schema archive lacks ${missing.length} expected table(s): ${missing.slice(0, 5).join(', ')}.`, 'damaged')
+  }
+}
+
+/** Runs at most n tasks at a time. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const queue: (() => void)[] = []
+  return (task) =>
+    new Promise((resolve, reject) => {
+      const start = () => {
+        active++
+        task()
+          .then(resolve, reject)
+          .finally(() => {
+            active--
+            queue.shift()?.()
+          })
+      }
+      if (active < n) start()
+      else queue.push(start)
+    })
 }

@@ -74,19 +74,23 @@ export class SnapshotSession {
 
   /** Refuses early, in words, when the role cannot read a schema (pg_dump would fail later). */
   async checkReadable(schemas: string[]): Promise<void> {
-    const r = await this.client.query<{ nspname: string; usage: boolean; unreadable: string[] }>(
+    // One pass over pg_class (joined to the few namespaces), not one scan per schema.
+    const r = await this.client.query<{ nspname: string; usage: boolean; unreadable: string[] | null }>(
       `SELECT n.nspname, has_schema_privilege(n.oid, 'USAGE') AS usage,
-              ARRAY(SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r','p','S','v','m')
-                     AND NOT has_table_privilege(c.oid, 'SELECT') ORDER BY 1 LIMIT 3) AS unreadable
-         FROM pg_namespace n WHERE n.nspname = ANY($1)`,
+              (array_agg(c.relname::text ORDER BY c.relname) FILTER (WHERE NOT has_table_privilege(c.oid, 'SELECT')))[1:3] AS unreadable
+         FROM pg_namespace n
+         LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r','p','S','v','m')
+        WHERE n.nspname = ANY($1)
+        GROUP BY n.oid, n.nspname`,
       [schemas]
     )
-    const bad = r.rows.filter((x) => !x.usage || x.unreadable.length)
+    for (const x of r.rows) x.unreadable ??= []
+    const bad = r.rows.filter((x) => !x.usage || x.unreadable!.length)
     if (bad.length) {
       const b = bad[0]!
       throw new AppError(
         'FORBIDDEN',
-        `The connected role cannot read tenant schema ${b.nspname}${b.usage ? ` (no SELECT on ${b.unreadable.join(', ')})` : ' (no USAGE on the schema)'}. ` +
+        `The connected role cannot read tenant schema ${b.nspname}${b.usage ? ` (no SELECT on ${b.unreadable!.join(', ')})` : ' (no USAGE on the schema)'}. ` +
           `Backups need USAGE on each tenant schema and SELECT on its tables and sequences; for the console support role these grants come from the tenant lifecycle migration (0004), which is not applied to this database or predates this schema.`,
         { schemas: bad.map((x) => x.nspname).slice(0, 20) }
       )

@@ -1,8 +1,8 @@
 import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleRole } from '../../../src-preload/contract'
-import { IconBuilding, IconKey } from '../components/icons'
-import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
+import { IconArchive, IconBuilding } from '../components/icons'
 import { TenantsScreen } from '../features/tenants/TenantsScreen'
+import { BackupsScreen } from '../features/backups/BackupsScreen'
 
 /**
  * The console's screens, in nav order. Adding a screen is one entry here:
@@ -22,7 +22,7 @@ export interface ScreenDef {
 
 export const SCREENS: ScreenDef[] = [
   { id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' },
-  { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
+  { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' }
 ]
 
 export const DEFAULT_SCREEN = 'tenants'

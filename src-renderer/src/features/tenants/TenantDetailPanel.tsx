@@ -5,6 +5,7 @@ import { IconCheck, IconMinus, IconX } from '../../components/icons'
 import { PaymentPill, PlanBadge, Pill, StatusPill } from '../../components/Pill'
 import { capitalize, formatBytes, formatCents, formatDateTime, formatInt, formatRelative, humanizeKey } from '../../lib/format'
 import { useTenant } from './queries'
+import { BackupTenantButton } from '../backups/BackupButtons'
 
 const SAFE_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/i
 
@@ -388,6 +389,7 @@ export function TenantDetailPanel({ id, onClose }: { id: string; onClose(): void
             <span className="skel" style={{ width: 180, height: 18 }} />
           )}
         </div>
+        <BackupTenantButton tenantId={id} />
         <button type="button" className="icon-btn" aria-label="Close details (Esc)" title="Close (Esc)" onClick={onClose}>
           <IconX />
         </button>

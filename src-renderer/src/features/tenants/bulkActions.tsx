@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
 import type { ConsoleRole } from '../../../../src-preload/contract'
 import type { TenantSelection } from './selection'
+import { BackupSelectionButton } from '../backups/BackupButtons'
 
 /**
  * Actions shown in the bar that appears when tenants are ticked. Add one entry to
@@ -14,4 +15,6 @@ export interface TenantBulkAction {
   render(selection: TenantSelection): ReactNode
 }
 
-export const TENANT_BULK_ACTIONS: TenantBulkAction[] = []
+export const TENANT_BULK_ACTIONS: TenantBulkAction[] = [
+  { id: 'backup', minRole: 'support', render: (sel) => <BackupSelectionButton selection={sel} /> }
+]

@@ -1,0 +1,44 @@
+import type { TenantSelection } from '../tenants/selection'
+import { useExportMany, useExportTenant } from './queries'
+
+/** "Back up" for one tenant: main asks the OS where to save; progress shows on the Backups screen. */
+export function BackupTenantButton({ tenantId, small = true }: { tenantId: string; small?: boolean }) {
+  const m = useExportTenant()
+  return (
+    <span className="bk-inline">
+      <button type="button" className={small ? 'btn btn-small' : 'btn'} disabled={m.isPending} onClick={() => m.mutate(tenantId)} data-testid="backup-tenant">
+        {m.isPending ? 'Choosing file…' : 'Back up'}
+      </button>
+      {m.data && <span className="muted small"> Started: see Backups.</span>}
+      {m.error && <span className="bk-error small" role="alert"> {m.error.message}</span>}
+    </span>
+  )
+}
+
+/** "Back up" for the directory's selection (one batch, a file per tenant). */
+export function BackupSelectionButton({ selection }: { selection: TenantSelection }) {
+  const m = useExportMany()
+  return (
+    <span className="bk-inline">
+      <button
+        type="button"
+        className="btn btn-small"
+        disabled={m.isPending}
+        data-testid="backup-selection"
+        onClick={() =>
+          m.mutate(
+            { tenantIds: [...selection.rows.keys()] },
+            {
+              onSuccess: (r) => {
+                if (r) selection.clear()
+              }
+            }
+          )
+        }
+      >
+        Back up {selection.count}
+      </button>
+      {m.error && <span className="bk-error small" role="alert"> {m.error.message}</span>}
+    </span>
+  )
+}
