@@ -78,7 +78,11 @@ async function run(req: Request): Promise<unknown> {
       return true
     case 'get': {
       checkLocked()
-      return await k.getPassword(req.service, req.account!)
+      const v = await k.getPassword(req.service, req.account!)
+      // A lookup in a collection that stayed locked (unlock prompt dismissed or impossible)
+      // answers null: that is "locked", not "nothing stored".
+      if (v === null && linuxLocked() === true) throw new LockedError('The keyring is locked.')
+      return v
     }
     case 'set':
       checkLocked()

@@ -69,6 +69,20 @@ describe('keychain store against a real Secret Service (gnome-keyring)', () => {
       s.dispose()
     }
   })
+
+  it('with a display whose unlock prompt cannot appear, still says "locked", within the timeout', async () => {
+    expect(kr.isLocked()).toBe(true)
+    const s = new KeytarStore({ workerPath: WORKER, appRoot: ROOT, service: 'nchat-console-test', env: { ...kr.env, DISPLAY: ':97' }, timeoutMs: 8000 })
+    try {
+      const started = Date.now()
+      const e = await failure(s.get('locked-case'))
+      expect(e.code).toBe('KEYCHAIN_UNAVAILABLE')
+      expect(e.details).toEqual({ reason: 'locked' })
+      expect(Date.now() - started).toBeLessThan(12_000)
+    } finally {
+      s.dispose()
+    }
+  })
 })
 
 describe('keychain store without a usable Secret Service', () => {
