@@ -6,6 +6,7 @@ import { PaymentPill, PlanBadge, Pill, StatusPill } from '../../components/Pill'
 import { capitalize, formatBytes, formatCents, formatDateTime, formatInt, formatRelative, humanizeKey } from '../../lib/format'
 import { useTenant } from './queries'
 import { BackupTenantButton } from '../backups/BackupButtons'
+import { TenantActions } from '../lifecycle/TenantActions'
 
 const SAFE_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/i
 
@@ -394,6 +395,7 @@ export function TenantDetailPanel({ id, onClose }: { id: string; onClose(): void
           <IconX />
         </button>
       </header>
+      {t && !q.isError && <TenantActions tenant={t} onGone={onClose} />}
       {q.isError ? (
         <ErrorState error={q.error} onRetry={() => void q.refetch()} retrying={q.isFetching} compact />
       ) : t ? (

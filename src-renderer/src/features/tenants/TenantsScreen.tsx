@@ -6,6 +6,7 @@ import { useDebounced } from '../../lib/useDebounced'
 import { formatInt } from '../../lib/format'
 import { useSession } from '../../shell/session'
 import { Pagination } from './Pagination'
+import { CreateTenantButton } from '../lifecycle/CreateTenantDialog'
 import { SelectionBar } from './SelectionBar'
 import { TenantDetailPanel } from './TenantDetailPanel'
 import { SkeletonRows, TenantTable } from './TenantTable'
@@ -144,6 +145,7 @@ export function TenantsScreen() {
           </p>
         </div>
         <SelectionBar selection={selection} role={session.data?.role ?? 'none'} />
+        <CreateTenantButton onCreated={setActiveId} />
       </div>
       <Toolbar
         search={search}

@@ -1,0 +1,128 @@
+import { useState } from 'react'
+import { SUSPEND_REASONS, SUSPEND_REASON_LABELS, type SuspendReason } from '../../../../src-preload/contract'
+import { StatusPill } from '../../components/Pill'
+import { Dialog, ErrorNote, Warnings, conflictCurrent } from './Dialog'
+import { useStatusAction, type StatusAction } from './queries'
+
+const TITLES: Record<StatusAction, string> = {
+  suspend: 'Suspend tenant',
+  reactivate: 'Reactivate tenant',
+  cancel: 'Cancel tenant',
+  restore: 'Restore tenant'
+}
+
+/** Reason picker: one of the fixed reasons; "other" needs a note. */
+export function ReasonPicker({
+  reason,
+  note,
+  onReason,
+  onNote
+}: {
+  reason: SuspendReason | ''
+  note: string
+  onReason(r: SuspendReason): void
+  onNote(n: string): void
+}) {
+  return (
+    <>
+      <fieldset className="lc-reasons">
+        <legend>Reason</legend>
+        {SUSPEND_REASONS.map((r) => (
+          <label key={r} className="lc-radio">
+            <input type="radio" name="reason" value={r} checked={reason === r} onChange={() => onReason(r)} />
+            {SUSPEND_REASON_LABELS[r]}
+          </label>
+        ))}
+      </fieldset>
+      <label className="lc-field">
+        <span>Note {reason === 'other' ? <b>(required)</b> : <span className="muted">(optional)</span>}</span>
+        <textarea rows={2} maxLength={1000} value={note} onChange={(e) => onNote(e.target.value)} aria-label="Note" />
+      </label>
+    </>
+  )
+}
+
+export function ReasonDialog({
+  action,
+  tenant,
+  graceDays,
+  onClose
+}: {
+  action: StatusAction
+  tenant: { id: string; slug: string; name: string; status: string }
+  graceDays: number
+  onClose(): void
+}) {
+  const m = useStatusAction()
+  const [reason, setReason] = useState<SuspendReason | ''>('')
+  const [note, setNote] = useState('')
+  const needsReason = action === 'suspend' || action === 'reactivate'
+  const valid = !needsReason || (reason !== '' && (reason !== 'other' || note.trim() !== ''))
+  const current = conflictCurrent(m.error)
+  const submit = () =>
+    m.mutate({ action, id: tenant.id, reason: reason || undefined, note: note.trim() || undefined, expectedStatus: tenant.status })
+  const done = m.isSuccess
+  return (
+    <Dialog
+      title={TITLES[action]}
+      onClose={onClose}
+      testId={`lc-${action}-dialog`}
+      footer={
+        done ? (
+          <button type="button" className="btn lc-primary" onClick={onClose} data-autofocus>
+            Close
+          </button>
+        ) : (
+          <>
+            <button type="button" className="btn" onClick={onClose}>
+              Keep as is
+            </button>
+            <button
+              type="button"
+              className={`btn ${action === 'cancel' ? 'lc-danger' : 'lc-primary'}`}
+              disabled={!valid || m.isPending}
+              onClick={submit}
+              data-testid="lc-confirm"
+            >
+              {m.isPending ? 'Working…' : TITLES[action].replace(' tenant', '')}
+            </button>
+          </>
+        )
+      }
+    >
+      <p className="lc-target">
+        <b>{tenant.name}</b> <span className="mono">{tenant.slug}</span> <StatusPill status={tenant.status} />
+      </p>
+      {action === 'suspend' && <p className="small">Members are locked out until the tenant is reactivated. The app sees the change at once when the profile has a Redis URL.</p>}
+      {action === 'cancel' && (
+        <p className="small">
+          The tenant is marked cancelled now. Its Stripe subscription is cancelled at the end of the period once billing is connected;
+          until then the request is recorded as pending. It can be restored within {graceDays} days; after that an admin may hard-delete it.
+        </p>
+      )}
+      {action === 'restore' && <p className="small">The tenant becomes active again. This is possible within {graceDays} days of the cancellation.</p>}
+      {!done && (needsReason ? (
+        <ReasonPicker reason={reason} note={note} onReason={setReason} onNote={setNote} />
+      ) : (
+        <label className="lc-field">
+          <span>
+            Note <span className="muted">(optional)</span>
+          </span>
+          <textarea rows={2} maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} aria-label="Note" />
+        </label>
+      ))}
+      {current && (
+        <p className="lc-conflict" role="alert">
+          Another operator changed this tenant: it is now <StatusPill status={String(current.status)} />. Nothing was done.
+        </p>
+      )}
+      {!current && <ErrorNote error={m.error} />}
+      {done && (
+        <div className="lc-success" role="status" data-testid="lc-result">
+          <p>{m.data.message}</p>
+          <Warnings warnings={m.data.warnings} />
+        </div>
+      )}
+    </Dialog>
+  )
+}
