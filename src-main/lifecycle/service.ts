@@ -437,6 +437,14 @@ export class LifecycleService {
     const layout = await this.layout()
     const has = (c: string) => layout.tenantColumns.has(c)
     // Validate what does not need the row first.
+    if (input.customDomain !== undefined && !has('custom_domain')) {
+      throw new AppError(
+        'UNSUPPORTED',
+        layout.kind === 'newer'
+          ? 'This database keeps custom domains in public.tenant_domains (newer tenancy layout); the console cannot edit them there yet.'
+          : "This database's tenants table has no custom_domain column, so the custom domain cannot be changed."
+      )
+    }
     const domain = input.customDomain === undefined ? undefined : input.customDomain === null || input.customDomain === '' ? null : this.checkDomain(input.customDomain)
     if (input.branding) {
       for (const k of ['logoUrl', 'faviconUrl'] as const) {
