@@ -1,5 +1,5 @@
 import type { EventMap, EventName } from '../../src-preload/contract'
-import type { Platform } from '../../src-main/context'
+import type { FileDialogOptions, Platform } from '../../src-main/context'
 
 export interface EmittedEvent {
   event: EventName
@@ -41,6 +41,23 @@ export class FakePlatform implements Platform {
   connect(sink: (event: EventName, payload: unknown) => Promise<void>): () => void {
     this.sinks.add(sink)
     return () => this.sinks.delete(sink)
+  }
+
+  // Backups: native dialogs answer null (closed) unless a spec queued a path.
+  async saveDialog(opts: FileDialogOptions): Promise<string | null> {
+    return this.respond<string | null>('saveDialog', [opts], null)
+  }
+  async openFileDialog(opts: FileDialogOptions): Promise<string | null> {
+    return this.respond<string | null>('openFileDialog', [opts], null)
+  }
+  async chooseFolder(opts: { title: string; defaultPath: string }): Promise<string | null> {
+    return this.respond<string | null>('chooseFolder', [opts], null)
+  }
+  notify(n: { title: string; body: string }): void {
+    this.respond('notify', [n], undefined)
+  }
+  showInFolder(path: string): void {
+    this.respond('showInFolder', [path], undefined)
   }
 
   /** Queues the next answer of a faked call; a value queued once is used once, the last one sticks. */
