@@ -511,6 +511,9 @@ export class BackupService {
     let sharedArchive: string | null = null
     let singleFh: Awaited<ReturnType<typeof open>> | null = null
     let srcFd: number | null = null
+    // Batch files being fsynced/renamed/verified in the background, and those renamed.
+    const verifying: Promise<void>[] = []
+    const written: { t: TenantRef; id: string; err: string | null }[] = []
     const temps = new Map<string, string>()
     const single = plan.kind !== 'batch' && ok.length === 1
     const onAbort = () => dump?.kill()
@@ -659,8 +662,8 @@ export class BackupService {
         // Files are written one after another; each is verified (checksums, pg_restore
         // --list) in the background, a few at a time, while the next ones are written.
         srcFd = openSync(sharedArchive!, 'r')
-        const verifying: Promise<void>[] = []
-        const written: { t: TenantRef; id: string; err: string | null }[] = []
+        verifying.length = 0
+        written.length = 0
         const limit = limiter(3)
         for (const t of writable) {
           if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
@@ -723,6 +726,13 @@ export class BackupService {
       return this.finishOutcomes(tenants, outcomes, ids, dests)
     } catch (e) {
       const cancelled = signal.aborted
+      // Background work of this run ends first; files it already renamed are not recorded
+      // as backups now, so they go too: nothing stays under a final name for a failed run.
+      await Promise.allSettled(verifying)
+      for (const w of written) {
+        if (!outcomes.has(w.t.id)) await rm(dests.get(w.t.id)!, { force: true }).catch(() => {})
+        this.pendingFinish.delete(w.id)
+      }
       const msg = cancelled ? 'Cancelled by the operator.' : toAppError(e).message
       if (!cancelled && toAppError(e).code === 'INTERNAL' && !(e instanceof AppError)) log.error('backup failed', e)
       for (const t of tenants) if (!outcomes.has(t.id)) fail(t, msg)
