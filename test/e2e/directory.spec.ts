@@ -45,7 +45,11 @@ async function openTenant(page: Page, slug: string, id: string) {
 
 test.describe('tenant directory', () => {
   test('lists, searches, filters and clears against the database', async ({ page, harness }) => {
-    await harness.open()
+    // Skeleton rows while the first page loads (every request held for a few seconds).
+    harness.setLatency(6_000)
+    await page.goto(`${harness.origin}/index.html`)
+    await expect(page.getByTestId('table-skeleton')).toBeVisible()
+    harness.setLatency(0)
     const total = await count(harness)
     await expectRange(page, 1, Math.min(50, total), total)
     const firstNames = await harness.sql<{ name: string }>(`SELECT name FROM public.tenants ORDER BY lower(name), id LIMIT 8`)
@@ -269,6 +273,8 @@ test.describe('tenant directory', () => {
       await expect(errorState).toContainText('The database cannot be reached')
       await expect(banner).toBeVisible()
       await expect(page.getByTestId('topbar')).toContainText('Not connected')
+      mkdirSync(SHOTS, { recursive: true })
+      await page.screenshot({ path: join(SHOTS, 'outage.png') })
     } finally {
       await harness.pg.start()
     }
@@ -359,6 +365,11 @@ test.describe('screenshots', () => {
       })
     await page.mouse.move(0, 0)
     await page.screenshot({ path: join(SHOTS, 'detail.png') })
+
+    // The same view in the OS's dark appearance (not copied to the README).
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.screenshot({ path: join(SHOTS, 'detail-dark.png') })
+    await page.emulateMedia({ colorScheme: 'light' })
 
     if (process.env.NCHAT_E2E_UPDATE_SCREENSHOTS === '1') {
       mkdirSync(README_SHOTS, { recursive: true })

@@ -43,6 +43,8 @@ export interface Harness {
   open(screen?: string): Promise<void>
   /** Emits an event from "main" and waits until the page got it. */
   emit<E extends EventName>(event: E, payload: EventMap[E]): Promise<void>
+  /** Delays every bridge request by `ms` (to see loading states); 0 turns it off. */
+  setLatency(ms: number): void
   /** Points the context at another database (like a profile switch) and emits session:changed. */
   switchTarget(target: ConnectionTarget | null): Promise<void>
 }
@@ -136,9 +138,11 @@ export const test = base.extend<HarnessOptions & { harness: Harness }, { staticS
     await ctx.db.setTarget(targetFromUrl(dbUrl, { ...target }))
     const registry = createRegistry(ctx, handlers, (url) => url.startsWith(origin + '/'))
 
-    await page.exposeBinding('__nchatInvoke', (source, channel: unknown, input: unknown) =>
-      registry.invoke(channel as string, input, { senderUrl: source.frame.url() })
-    )
+    let latencyMs = 0
+    await page.exposeBinding('__nchatInvoke', async (source, channel: unknown, input: unknown) => {
+      if (latencyMs > 0) await new Promise((ok) => setTimeout(ok, latencyMs))
+      return registry.invoke(channel as string, input, { senderUrl: source.frame.url() })
+    })
     await page.addInitScript(installBridge, { channels: [...CHANNELS], events: [...EVENT_NAMES] })
     const disconnect = platform.connect(async (event, payload) => {
       await page.evaluate(
@@ -170,6 +174,9 @@ export const test = base.extend<HarnessOptions & { harness: Harness }, { staticS
       async emit(event, payload) {
         platform.emit(event, payload)
         await platform.flush()
+      },
+      setLatency(ms) {
+        latencyMs = ms
       },
       async switchTarget(next) {
         await ctx.db.setTarget(next)

@@ -23,14 +23,17 @@ export function ErrorState({
   compact?: boolean
 }) {
   const code = error instanceof ApiError ? error.code : 'INTERNAL'
-  const message = error instanceof Error ? error.message : 'Something went wrong.'
+  const title = TITLES[code] ?? 'Something went wrong'
+  const raw = error instanceof Error ? error.message : 'Something went wrong.'
+  // Main's messages often open with the same sentence as the title: say it once.
+  const message = raw.startsWith(`${title}.`) ? raw.slice(title.length + 1).trim() : raw
   const Icon = code === 'DB_UNAVAILABLE' ? IconDatabase : IconAlert
   return (
     <div className={`state state-error${compact ? ' state-compact' : ''}`} role="alert" data-error-code={code}>
       <div className="state-icon">
         <Icon width={22} height={22} />
       </div>
-      <div className="state-title">{TITLES[code] ?? 'Something went wrong'}</div>
+      <div className="state-title">{title}</div>
       <p className="state-text">{message}</p>
       {onRetry && (
         <button type="button" className="btn" onClick={onRetry} disabled={retrying}>

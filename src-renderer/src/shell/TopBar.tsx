@@ -44,7 +44,7 @@ export function TopBar({ session, loading }: { session: SessionInfo | undefined;
             <span className="mono">{session.dbUser}</span>
           </span>
         )}
-        {session && (
+        {session?.connected && (
           <span className={`role-badge role-${session.role}`} data-testid="role-badge" title="Console role of the connected database role">
             {ROLE_LABEL[session.role] ?? session.role}
           </span>

@@ -9,7 +9,8 @@ export function Pagination({
   total,
   onPage,
   onPageSize,
-  fetching
+  fetching,
+  failed = false
 }: {
   page: number
   pageSize: number
@@ -17,6 +18,8 @@ export function Pagination({
   onPage(p: number): void
   onPageSize(s: number): void
   fetching: boolean
+  /** The page could not be loaded: there is no count to show. */
+  failed?: boolean
 }) {
   const pages = Math.max(1, Math.ceil(total / pageSize))
   const from = total === 0 ? 0 : page * pageSize + 1
@@ -24,7 +27,9 @@ export function Pagination({
   return (
     <div className="pager" data-testid="pager">
       <div className="pager-range" aria-live="polite" data-testid="pager-range">
-        {total === 0 ? (
+        {failed ? (
+          '—'
+        ) : total === 0 ? (
           'No tenants'
         ) : (
           <>

@@ -17,7 +17,8 @@ import { useTenantSelection } from './selection'
 
 function isTyping(el: EventTarget | null): boolean {
   if (!(el instanceof HTMLElement)) return false
-  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)
+  if (el instanceof HTMLInputElement) return !['checkbox', 'radio', 'button'].includes(el.type)
+  return el.isContentEditable || ['TEXTAREA', 'SELECT'].includes(el.tagName)
 }
 
 export function TenantsScreen() {
@@ -181,6 +182,7 @@ export function TenantsScreen() {
         page={page}
         pageSize={pageSize}
         total={list.isError ? 0 : total}
+        failed={list.isError}
         onPage={setPage}
         onPageSize={setPageSize}
         fetching={list.isFetching}
