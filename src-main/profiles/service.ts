@@ -65,6 +65,7 @@ function parseBlob(raw: string | null): Secrets {
  */
 export class ProfileService {
   private startupProblem: string | null = null
+  private restoring = false
 
   constructor(private readonly d: ProfileServiceDeps) {}
 
@@ -81,6 +82,7 @@ export class ProfileService {
       fileProblem: this.d.store.problem,
       startupProblem: this.startupProblem,
       envOverride: this.d.envOverride,
+      restoring: this.restoring,
       demo: this.demoStatus()
     }
   }
@@ -300,15 +302,21 @@ export class ProfileService {
   /** Start-up: reopen the last profile (or the demo). Never throws: problems are shown. */
   async restore(): Promise<void> {
     if (this.d.envOverride) return
-    await this.d.store.load()
-    const id = await this.d.store.activeId()
-    if (!id) return
+    // Set before the first await: a window that asks meanwhile sees "reopening", not "first run".
+    this.restoring = true
     try {
+      await this.d.store.load()
+      const id = await this.d.store.activeId()
+      if (!id) return
       await this.activate(id)
     } catch (e) {
       const err = toAppError(e)
       this.startupProblem = `The last connection could not be reopened: ${err.message}`
       log.warn('start-up: could not reopen the last profile', err.message)
+    } finally {
+      this.restoring = false
+      // Whatever happened, the renderer refreshes (session, profiles state).
+      this.d.platform.emit('session:changed', await this.d.session.info())
     }
   }
 

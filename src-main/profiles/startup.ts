@@ -5,8 +5,8 @@ import { targetFromUrl } from '../db/connection'
 
 /**
  * Start-up connection: NCHAT_DATABASE_URL (developer/test override) when set, else the
- * profile (or demo) that was open when the console last quit. With neither, the
- * renderer shows the first-run choice. Never throws.
+ * profile (or demo) that was open when the console last quit, reopened in the background.
+ * With neither, the renderer shows the first-run choice. Never throws.
  */
 export async function openStartupConnection(ctx: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const url = env.NCHAT_DATABASE_URL
@@ -19,7 +19,9 @@ export async function openStartupConnection(ctx: AppContext, env: NodeJS.Process
     }
     return
   }
-  await ctx.profiles.restore()
+  // In the background: the window shows at once ("Opening the last connection…"); a slow
+  // network or a keychain unlock prompt never holds it back.
+  void ctx.profiles.restore()
 }
 
 /** The native window title: environment first, so nobody mistakes production for staging. */

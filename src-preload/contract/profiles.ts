@@ -133,6 +133,8 @@ export interface ProfilesState {
   startupProblem: string | null
   /** NCHAT_DATABASE_URL is set: a developer override, profiles are not used. */
   envOverride: boolean
+  /** The last profile (or the demo) is being reopened at start-up. */
+  restoring: boolean
   demo: DemoStatus
 }
 

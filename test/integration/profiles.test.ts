@@ -159,6 +159,27 @@ describe('connection profiles (real PostgreSQL, real Secret Service)', () => {
     expect(JSON.parse(readFileSync(join(userData, 'profiles.json'), 'utf8')).activeProfileId).toBe(idB)
   })
 
+  it('reopens the last profile at the next start (in the background, then tells the renderer)', async () => {
+    const emitted: string[] = []
+    const next = createContext({
+      migrationsDir: join(ROOT, 'migrations'),
+      secrets: new KeytarStore({ workerPath: WORKER, appRoot: ROOT, env: kr.env, service: 'nchat-console-test' }),
+      demo: null,
+      platform: { userDataDir: userData, emit: (event) => void emitted.push(event) }
+    })
+    try {
+      const restoring = next.profiles.restore()
+      expect((await next.profiles.state()).restoring).toBe(true)
+      await restoring
+      expect((await next.profiles.state()).restoring).toBe(false)
+      expect(next.db.target?.profile?.name).toBe('Production US')
+      expect((await next.session.info()).connected).toBe(true)
+      expect(emitted.at(-1)).toBe('session:changed')
+    } finally {
+      await next.profiles.shutdown()
+    }
+  })
+
   it('a keychain failure leaves the current connection untouched, with a clear message', async () => {
     const broken = new KeytarStore({
       workerPath: WORKER,

@@ -1,17 +1,28 @@
-import { useState } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
+import { useEffect, useState } from 'react'
 import type { SessionInfo } from '../../../../src-preload/contract'
 import { IconAlert, IconDatabase } from '../../components/icons'
 import { ProfileForm } from './ProfileForm'
-import { ProfileNotices } from './ProfilesScreen'
+import { sessionKeys } from '../../shell/session'
+import { ProfileNotices, ProfilesScreen } from './ProfilesScreen'
 import { useOpenDemo, useProfilesState } from './queries'
 import './profiles.css'
 
-/** True when nothing is configured yet: no database selected and no saved profile. */
+/**
+ * True when no database is selected: the first-run choice (no profile yet), the profile
+ * picker (profiles, none open), or "opening the last connection" at start-up.
+ */
 export function useNeedsFirstRun(session: SessionInfo | undefined): boolean {
   const q = useProfilesState()
+  const qc = useQueryClient()
+  // Main has a connection the session query has not seen yet (an event raced the page load).
+  const stale = Boolean(session && !session.databaseLabel && q.data?.activeId && !q.data.restoring)
+  useEffect(() => {
+    if (stale) void qc.invalidateQueries({ queryKey: sessionKeys.all })
+  }, [stale, qc])
   if (!session || session.databaseLabel || session.connected) return false
-  if (!q.data) return false
-  return q.data.profiles.length === 0 && !q.data.envOverride
+  if (!q.data || q.data.envOverride || stale) return false
+  return true
 }
 
 /** The first screen of a new installation: connect to a database, or open the demo. */
@@ -25,11 +36,18 @@ export function FirstRun() {
         <div className="fr-brand">
           <span className="nav-logo">n</span> nChat Console
         </div>
-        {q.data && <ProfileNotices state={q.data} />}
-        {connecting ? (
+        {q.data?.restoring ? (
+          <div className="fr-restoring" role="status" data-testid="restoring">
+            <span className="spinner" /> Opening the last connection…
+          </div>
+        ) : q.data && q.data.profiles.length > 0 ? (
+          // Profiles exist but none is open (start-up failed, or disconnected): pick one.
+          <ProfilesScreen />
+        ) : connecting ? (
           <ProfileForm profile={null} onDone={() => setConnecting(false)} onCancel={() => setConnecting(false)} />
         ) : (
           <>
+            {q.data && <ProfileNotices state={q.data} />}
             <h1 className="fr-title">Welcome. Which database do you want to manage?</h1>
             <div className="fr-choices">
               <button type="button" className="fr-choice" onClick={() => setConnecting(true)} disabled={demo.isPending}>

@@ -236,22 +236,24 @@ export function ProfileForm({ profile, onDone, onCancel }: { profile: ProfileVie
     if (form) apply.mutate(draft(form), { onSuccess: (r) => setReport(r.report) })
   }
 
-  const doSave = (form: HTMLFormElement, connect: boolean) => {
-    save.mutate(draft(form), {
-      onSuccess: (saved) => {
-        clearSecrets(form)
-        if (connect) activate.mutate(saved.id, { onSuccess: () => onDone(saved) })
-        else onDone(saved)
-      }
-    })
+  // Promises, not per-call callbacks: they still run if saving re-renders this form away.
+  const doSave = async (form: HTMLFormElement, connect: boolean) => {
+    try {
+      const saved = await save.mutateAsync(draft(form))
+      clearSecrets(form)
+      if (connect) await activate.mutateAsync(saved.id)
+      onDone(saved)
+    } catch {
+      // shown from save.error / activate.error
+    }
   }
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault()
-    doSave(e.currentTarget, false)
+    void doSave(e.currentTarget, false)
   }
   const onSaveAndConnect = (e: MouseEvent<HTMLButtonElement>) => {
     const form = e.currentTarget.form
-    if (form && form.reportValidity()) doSave(form, true)
+    if (form && form.reportValidity()) void doSave(form, true)
   }
 
   const envColor = f.color ?? ENVIRONMENT_COLORS[f.environment]

@@ -9,7 +9,13 @@ export const profileKeys = {
 }
 
 export function useProfilesState() {
-  return useQuery({ queryKey: profileKeys.state(), queryFn: () => call('profiles:state', {}), staleTime: 5_000 })
+  return useQuery({
+    queryKey: profileKeys.state(),
+    queryFn: () => call('profiles:state', {}),
+    staleTime: 5_000,
+    // While main reopens the last connection at start-up, follow it closely.
+    refetchInterval: (q) => (q.state.data?.restoring || q.state.data?.demo.state === 'starting' ? 1_000 : false)
+  })
 }
 
 function useInvalidate() {
