@@ -53,34 +53,21 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
     timeout: 15_000
   })
   if (daemon.status !== 0) throw new Error(`gnome-keyring-daemon failed: ${daemon.stderr}`)
-  const gdbus = (args: string[]): string => {
-    const r = spawnSync('gdbus', ['call', '--session', '--dest', 'org.freedesktop.secrets', ...args], { env, encoding: 'utf8', timeout: 10_000 })
-    if (r.status !== 0) throw new Error(`gdbus failed: ${r.stderr}`)
+  // dbus-send ships with dbus itself (gdbus needs libglib2.0-bin, which CI may not have).
+  const dbusSend = (args: string[]): string => {
+    const r = spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', ...args], { env, encoding: 'utf8', timeout: 10_000 })
+    if (r.status !== 0) throw new Error(`dbus-send failed: ${r.stderr}`)
     return r.stdout
   }
-  // Make sure the default collection exists (it is created on first use).
   const kr = {
     env,
     address,
     lock() {
-      gdbus([
-        '--object-path',
-        '/org/freedesktop/secrets',
-        '--method',
-        'org.freedesktop.Secret.Service.Lock',
-        "['/org/freedesktop/secrets/aliases/default']"
-      ])
+      dbusSend(['/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/aliases/default'])
     },
     isLocked() {
-      return /true/.test(
-        gdbus([
-          '--object-path',
-          '/org/freedesktop/secrets/aliases/default',
-          '--method',
-          'org.freedesktop.DBus.Properties.Get',
-          'org.freedesktop.Secret.Collection',
-          'Locked'
-        ])
+      return /boolean true/.test(
+        dbusSend(['/org/freedesktop/secrets/aliases/default', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'])
       )
     },
     stop() {
