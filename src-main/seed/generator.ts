@@ -60,18 +60,6 @@ export interface SeedSummary {
 // ---------------------------------------------------------------------------
 // Deterministic randomness
 
-/** mulberry32: tiny, fast, good enough for demo data; 32-bit state. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Mixes numbers into one 32-bit seed (so each tenant gets its own stream). */
 function mix(...parts: number[]): number {
   let h = 0x811c9dc5
@@ -83,10 +71,35 @@ function mix(...parts: number[]): number {
   return h >>> 0
 }
 
+/** sfc32: 128-bit state. */
+function sfc32(a: number, b: number, c: number, d: number): () => number {
+  return () => {
+    a >>>= 0
+    b >>>= 0
+    c >>>= 0
+    d >>>= 0
+    let t = (a + b) | 0
+    a = b ^ (b >>> 9)
+    b = (c + (c << 3)) | 0
+    c = (c << 21) | (c >>> 11)
+    d = (d + 1) | 0
+    t = (t + d) | 0
+    c = (c + t) | 0
+    return (t >>> 0) / 4294967296
+  }
+}
+
+/**
+ * A deterministic stream keyed by any number of integers (seed, purpose, tenant...).
+ * The state is 128 bits: with a 32-bit generator (mulberry32) every stream is a
+ * shifted window of one 2^32 cycle, and at 10,000 tenants two tenants' streams
+ * overlapped and produced the same uuids.
+ */
 export class Rng {
   private readonly next: () => number
-  constructor(seed: number) {
-    this.next = mulberry32(seed)
+  constructor(...key: number[]) {
+    this.next = sfc32(mix(0x9e3779b9, ...key), mix(0x85ebca6b, ...key), mix(0xc2b2ae35, ...key), mix(0x27d4eb2f, ...key))
+    for (let i = 0; i < 12; i++) this.next()
   }
   float(): number {
     return this.next()
@@ -260,7 +273,7 @@ interface Existing {
 }
 
 function planTenants(opts: Required<Pick<SeedOptions, 'tenants' | 'seed'>> & { prefix: string }, existing: Existing): { specs: TenantSpec[]; orphan: string | null } {
-  const rng = new Rng(mix(opts.seed, 0x5eed, existing.count))
+  const rng = new Rng(opts.seed, 0x5eed, existing.count)
   const slugs = new Set([...existing.slugs].map((s) => s.toLowerCase()))
   const schemas = new Set([...existing.schemas].map((s) => s.toLowerCase()))
   const ids = new Set<string>(existing.ids)
@@ -415,7 +428,7 @@ function limitsFor(plan: PlanId, rng: Rng): PlanLimits {
 }
 
 function tenantSql(spec: TenantSpec, seed: number, salt: number, tier: SeedTier, now: Date, out: RowCounter, existingDomains: Set<string>): { publicSql: string[]; schemaSql: string } {
-  const rng = new Rng(mix(seed, 0x7e4a47, salt, spec.index))
+  const rng = new Rng(seed, 0x7e4a47, salt, spec.index)
   const v = VOLUMES[tier]
   const nowMs = now.getTime()
   const ownerFirst = rng.pick(FIRST)
@@ -871,7 +884,7 @@ export async function seedFleet(db: Queryable, opts: SeedOptions): Promise<SeedS
     }
     if (start === 0 && orphan) {
       // A schema left behind by a failed delete: template tables and data, no tenant row.
-      const rng = new Rng(mix(opts.seed, 0x0e9a7, existing.count))
+      const rng = new Rng(opts.seed, 0x0e9a7, existing.count)
       schemaSql += templateDdl(orphan) + chatRows(orphan, rng, VOLUMES.small, new Date(now.getTime() - 400 * DAY), now, 'orphan', new RowCounter())
       schemasCreated++
     }
