@@ -15,7 +15,7 @@ export function useSession() {
 
 /**
  * Follows `session:changed` (profile switch, reconnect): the new session replaces the
- * old one, every other cached query is dropped (it belonged to the previous database),
+ * old one, every other cached query is reset (its data belonged to the previous database),
  * and the returned epoch changes so screens remount with fresh local state.
  */
 export function useSessionChanges(): number {
@@ -24,7 +24,9 @@ export function useSessionChanges(): number {
   useEffect(() => {
     return api().on('session:changed', (info: SessionInfo) => {
       setEpoch((e) => e + 1)
-      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== sessionKeys.all[0] })
+      // Reset rather than remove: queries watched by the shell itself stay wired to their
+      // observers; their data is dropped and the ones on screen are fetched again.
+      void qc.resetQueries({ predicate: (q) => q.queryKey[0] !== sessionKeys.all[0] })
       qc.setQueryData(sessionKeys.info(), info)
       void qc.invalidateQueries({ queryKey: sessionKeys.all })
     })
