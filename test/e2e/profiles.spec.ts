@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 import type { Page } from '@playwright/test'
 import { setLogSink } from '../../src-main/core/logger'
@@ -187,6 +187,7 @@ test.describe('connection profiles', () => {
     const state = await harness.ctx.profiles.state()
     for (const p of state.profiles) await harness.ctx.profiles.remove(p.id)
     harness.ctx.secrets.dispose()
+    rmSync(dirname(harness.ctx.profileStore.path), { recursive: true, force: true })
     setLogSink((l) => process.stderr.write(l + '\n'), 'info')
   })
 })
@@ -206,4 +207,5 @@ test('first run → open the demo: the embedded database starts and the director
   const dataDir = harness.ctx.demo!.status().dataDir
   await harness.ctx.profiles.shutdown()
   rmSync(join(dataDir, '..'), { recursive: true, force: true })
+  rmSync(dirname(harness.ctx.profileStore.path), { recursive: true, force: true })
 })
