@@ -26,35 +26,44 @@ if (r.status !== 0) {
   process.exit(2)
 }
 
-function parseCsvLine(line) {
-  const out = []
+/** RFC 4180 CSV: quoted fields may hold commas, quotes and newlines. */
+function parseCsv(text) {
+  const rows = []
+  let row = []
   let cur = ''
   let q = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
     if (q) {
-      if (ch === '"' && line[i + 1] === '"') {
+      if (ch === '"' && text[i + 1] === '"') {
         cur += '"'
         i++
       } else if (ch === '"') q = false
       else cur += ch
     } else if (ch === '"') q = true
     else if (ch === ',') {
-      out.push(cur)
+      row.push(cur)
       cur = ''
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++
+      row.push(cur)
+      cur = ''
+      if (row.some((f) => f.trim() !== '')) rows.push(row)
+      row = []
     } else cur += ch
   }
-  out.push(cur)
-  return out
+  row.push(cur)
+  if (row.some((f) => f.trim() !== '')) rows.push(row)
+  return rows
 }
 
-const lines = readFileSync(csv, 'utf8').split('\n').slice(1).filter(Boolean)
+const rows = parseCsv(readFileSync(csv, 'utf8')).slice(1)
 rmSync(stage, { recursive: true, force: true })
-const findings = lines.map(parseCsvLine).map(([check, severity, confidence, file, location, sample]) => ({
-  check,
-  severity,
+const findings = rows.map(([check = '', severity = '', confidence = '', file = '', location = '', sample = '']) => ({
+  check: check.trim(),
+  severity: severity.trim(),
   confidence,
-  file: file.replace(/^\/?/, ''),
+  file: file.trim().replace(/^\/?/, ''),
   location,
   sample
 }))
