@@ -296,12 +296,12 @@ export function renderStatements(statements: string[], targetSchema: string): st
  */
 export async function executePlan(db: Queryable, plan: ClonePlan, target: string): Promise<void> {
   const q = quoteIdent(target)
-  const prev = await db.query<{ sp: string }>(`SELECT current_setting('search_path') AS sp`)
+  // One round trip; the two settings go back to the session's values at the end.
   await db.query(
     `CREATE SCHEMA ${q};\nSET LOCAL search_path TO ${q}, pg_temp;\nSET LOCAL check_function_bodies = off;\n` +
-      renderStatements(plan.statements, target)
+      renderStatements(plan.statements, target) +
+      `\nSET LOCAL search_path TO DEFAULT;\nSET LOCAL check_function_bodies TO DEFAULT;`
   )
-  await db.query(`SELECT set_config('search_path', $1, true), set_config('check_function_bodies', 'on', true)`, [prev.rows[0]?.sp ?? '"$user", public'])
 }
 
 /**

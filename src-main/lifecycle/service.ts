@@ -200,8 +200,7 @@ export class LifecycleService {
     let ddlCached = false
 
     const out = await this.db.tx(async (c) => {
-      await c.query(`SET LOCAL lock_timeout = '10s'`)
-      await c.query(`SELECT pg_advisory_xact_lock(hashtext('nchat-console:create:' || $1))`, [slug])
+      await c.query(`SELECT set_config('lock_timeout', '10s', true), pg_advisory_xact_lock(hashtext('nchat-console:create:' || $1))`, [slug])
       // One pass over tenants (slugs and schema names compare case-insensitively: old rows may have upper case).
       const clash = await c.query<{ slug: boolean; row: boolean; schema: boolean }>(
         `SELECT COALESCE(bool_or(lower(slug) = lower($1)), false) AS slug, COALESCE(bool_or(lower(schema_name) = lower($2)), false) AS row,
@@ -216,13 +215,12 @@ export class LifecycleService {
       if (what.has('schema')) {
         throw new AppError('CONFLICT', `A schema named ${schemaName} already exists with no tenant row (an orphan). Remove or adopt it first.`)
       }
-      const actor = await actorFor(c, target.operator)
 
       const t0 = performance.now()
       const { plan: clonePlan, cached } = await this.clonePlans().plan(c, template)
       ddlCached = cached
-      const who = await c.query<{ owner: string; is_owner: boolean; can_be_owner: boolean; admin_member: boolean; support_exists: boolean }>(
-        `SELECT n.nspowner::regrole::text AS owner, n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AS is_owner,
+      const who = await c.query<{ owner: string; is_owner: boolean; can_be_owner: boolean; admin_member: boolean; support_exists: boolean; login: string }>(
+        `SELECT session_user AS login, n.nspowner::regrole::text AS owner, n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AS is_owner,
                 pg_has_role(current_user, n.nspowner, 'MEMBER') AS can_be_owner,
                 COALESCE((SELECT pg_has_role(current_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = $2), false) AS admin_member,
                 EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $3) AS support_exists
@@ -230,6 +228,7 @@ export class LifecycleService {
         [template, ADMIN_ROLE, SUPPORT_ROLE]
       )
       const w = who.rows[0]!
+      const actor: Actor = { name: target.operator?.name ?? 'operator', email: target.operator?.email ?? '', dbRole: w.login }
       // Objects belong to the template's owner when this login can act as it (the app
       // keeps working exactly as on the template); otherwise to the admin group, with
       // the template's owner granted full use.
