@@ -61,6 +61,8 @@ test('create a tenant, suspend it with a reason, reactivate it, edit its brandin
   expect((await harness.sql(`SELECT email FROM tenant_orbit_labs.users`)).length).toBe(1)
   await dlg.getByRole('button', { name: 'Open orbit-labs' }).click()
   await expect(detail(page).locator('h2')).toHaveText('Orbit Labs')
+  await expect(actions(page).getByRole('button', { name: 'Suspend' })).toBeEnabled()
+  await shot(page, 'lifecycle-actions')
 
   // Suspend with a reason.
   await actions(page).getByRole('button', { name: 'Suspend' }).click()
