@@ -146,6 +146,9 @@ function report(results: FleetResult[]): string {
   for (const r of results) {
     lines.push(`- ${r.schemas.toLocaleString('en')}: ${r.singleConsole.map((x, i) => `${secs(x)}/${secs(r.singleRaw[i]!)}`).join(', ')}`)
   }
+  // Hand-written notes on the conditions of the runs, kept across regenerations.
+  const notes = resolve(__dirname, 'results/backup-notes.md')
+  if (existsSync(notes)) lines.push('', readFileSync(notes, 'utf8').trimEnd())
   return lines.join('\n') + '\n'
 }
 

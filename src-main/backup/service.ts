@@ -537,9 +537,9 @@ export class BackupService {
         takenAt: snap.takenAt
       }
       const schemas = ok.map((t) => t.schema!)
-      tt = performance.now()
-      await snap.checkReadable(schemas)
-      trace('snapshot.checkReadable', tt)
+      // Checked while pg_dump starts; a refusal stops pg_dump and explains what grant is missing.
+      const readableP = snap.checkReadable(schemas)
+      readableP.catch(() => {})
       if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
 
       // Temporary files beside each destination; fail early on unwritable folders.
@@ -585,6 +585,12 @@ export class BackupService {
         }
       })
 
+      tt = performance.now()
+      await readableP.catch((e) => {
+        dump?.kill()
+        throw e
+      })
+      trace('snapshot.checkReadable(overlapped)', tt)
       // While pg_dump runs: the same snapshot's facts and public rows.
       const factsP = snap.schemaFacts(schemas)
       const rowsP = snap.publicRows(writable.map((t) => t.id))

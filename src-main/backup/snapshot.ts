@@ -50,15 +50,17 @@ export class SnapshotSession {
     await client.connect()
     const s = new SnapshotSession(client)
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY')
-      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`)
-      await client.query('SET LOCAL idle_in_transaction_session_timeout = 0')
-      // Rows hidden by row-level security must fail the backup, never silently vanish from it.
-      await client.query('SET LOCAL row_security = off')
-      const r = await client.query<{ id: string; at: Date; ver: string; vnum: string; usr: string }>(
-        `SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS ver,
+      // One round trip: begin, bound lock waits, no idle timeout, RLS off (rows hidden by a
+      // policy must fail the backup, never silently vanish from it), export the snapshot.
+      const results = (await client.query(
+        `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;
+         SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))};
+         SET LOCAL idle_in_transaction_session_timeout = 0;
+         SET LOCAL row_security = off;
+         SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS ver,
                 current_setting('server_version_num') AS vnum, current_user AS usr`
-      )
+      )) as unknown as pg.QueryResult<{ id: string; at: Date; ver: string; vnum: string; usr: string }>[]
+      const r = results[results.length - 1]!
       const x = r.rows[0]!
       s.snapshotId = x.id
       s.takenAt = x.at.toISOString()
