@@ -1,6 +1,7 @@
 import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleRole } from '../../../src-preload/contract'
-import { IconArchive, IconBuilding } from '../components/icons'
+import { IconArchive, IconBuilding, IconKey } from '../components/icons'
+import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
 import { TenantsScreen } from '../features/tenants/TenantsScreen'
 import { BackupsScreen } from '../features/backups/BackupsScreen'
 
@@ -22,7 +23,8 @@ export interface ScreenDef {
 
 export const SCREENS: ScreenDef[] = [
   { id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' },
-  { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' }
+  { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' },
+  { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
 ]
 
 export const DEFAULT_SCREEN = 'tenants'
