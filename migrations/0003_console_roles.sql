@@ -38,7 +38,14 @@ BEGIN
   END LOOP;
   -- Support may change only a tenant's status fields, and write audit rows.
   IF to_regclass('public.tenants') IS NOT NULL THEN
-    EXECUTE 'GRANT UPDATE (status, suspended_at, updated_at, metadata) ON public.tenants TO nchat_console_support';
+    -- Only the columns this layout has (the newer layout may lack some).
+    SELECT string_agg(quote_ident(attname), ', ') INTO t
+      FROM pg_attribute
+     WHERE attrelid = 'public.tenants'::regclass AND NOT attisdropped
+       AND attname IN ('status', 'suspended_at', 'updated_at', 'metadata');
+    IF t IS NOT NULL THEN
+      EXECUTE format('GRANT UPDATE (%s) ON public.tenants TO nchat_console_support', t);
+    END IF;
     -- The app's RLS policies are written for app users; give console roles their own
     -- policy (table owners already bypass RLS). The app never runs as these roles.
     IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'public' AND tablename = 'tenants'

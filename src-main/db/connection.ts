@@ -98,7 +98,12 @@ export class ConnectionManager {
       await c.query('BEGIN')
       try {
         const out = await fn(c)
-        await c.query('COMMIT')
+        // After an error that fn caught, PostgreSQL answers COMMIT with ROLLBACK:
+        // never report success for work that was thrown away.
+        const done = await c.query('COMMIT')
+        if (done.command === 'ROLLBACK') {
+          throw new Error('The transaction was rolled back because a statement in it failed.')
+        }
         return out
       } catch (e) {
         await c.query('ROLLBACK').catch(() => {})

@@ -1,4 +1,4 @@
-import type { ConsoleRole, SessionInfo } from '../../src-preload/contract'
+import type { ConsoleRole, LayoutInfo, SessionInfo } from '../../src-preload/contract'
 import { toAppError } from '../core/errors'
 import type { ConnectionManager } from '../db/connection'
 import { readLayout, type Layout } from '../db/layout'
@@ -92,7 +92,18 @@ export class SessionService {
     if (!t) return { ...base, problem: 'No database is selected.' }
     try {
       const f = await this.get()
-      const { tenantColumns: _a, usageColumns: _b, hasSettings: _c, hasUsage: _d, ...layout } = f.layout
+      const l = f.layout
+      // Only the fields of the contract's LayoutInfo cross the bridge.
+      const layout: LayoutInfo = {
+        kind: l.kind,
+        statuses: l.statuses,
+        plans: l.plans,
+        hasStripeWebhooks: l.hasStripeWebhooks,
+        hasInvitations: l.hasInvitations,
+        auditTable: l.auditTable,
+        migrationsApplied: l.migrationsApplied,
+        unsupported: l.unsupported
+      }
       return { ...base, connected: true, serverVersion: f.serverVersion, dbUser: f.dbUser, role: f.role, layout }
     } catch (e) {
       return { ...base, problem: toAppError(e).message }
