@@ -78,7 +78,9 @@ class Reader {
   pos = 0
   constructor(
     private readonly fd: number,
-    private readonly size: number
+    private readonly size: number,
+    /** Where the archive starts in the file (an archive inside a backup container). */
+    private readonly base = 0
   ) {}
 
   private ensure(n: number): void {
@@ -86,7 +88,7 @@ class Reader {
     if (this.pos + n > this.size) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
     const len = Math.min(Math.max(n, 4 << 20), this.size - this.pos)
     const b = Buffer.allocUnsafe(len)
-    const got = readSync(this.fd, b, 0, len, this.pos)
+    const got = readSync(this.fd, b, 0, len, this.base + this.pos)
     this.buf = b.subarray(0, got)
     this.bufStart = this.pos
     if (got < n) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
@@ -103,7 +105,7 @@ class Reader {
   since(start: number): Buffer {
     if (start >= this.bufStart) return Buffer.from(this.buf.subarray(start - this.bufStart, this.pos - this.bufStart))
     const b = Buffer.alloc(this.pos - start)
-    readSync(this.fd, b, 0, b.length, start)
+    readSync(this.fd, b, 0, b.length, this.base + start)
     return b
   }
 
@@ -132,11 +134,11 @@ class Reader {
 }
 
 /** Reads the header and table of contents, then walks the data blocks to find each one's extent. */
-export async function readArchive(path: string): Promise<ArchiveInfo> {
+export async function readArchive(path: string, range?: { start: number; length: number }): Promise<ArchiveInfo> {
   const fd = openSync(path, 'r')
   try {
-    const size = fstatSync(fd).size
-    const r = new Reader(fd, size)
+    const size = range ? range.length : fstatSync(fd).size
+    const r = new Reader(fd, size, range?.start ?? 0)
     const magic = (r.bytes(5)).toString('latin1')
     if (magic !== 'PGDMP') throw new ArchiveFormatError('Not a pg_dump custom-format archive.')
     const vmaj = r.byte()
@@ -226,6 +228,9 @@ export async function readArchive(path: string): Promise<ArchiveInfo> {
         }
       } else {
         skipChunks(r, intSize)
+      }
+      if (e.offsetFlag === K_OFFSET_POS_SET && e.dataPos !== blockStart) {
+        throw new ArchiveFormatError('The archive table of contents points at the wrong place for a data block: it is damaged.')
       }
       e.dataPos = blockStart
       e.dataLen = r.pos - blockStart
@@ -359,4 +364,25 @@ export async function writeSchemaArchive(
     }
   }
   return total
+}
+
+/**
+ * Checks a split archive against the shared archive it came from: the same TOC entries,
+ * byte for byte, in the same order, each data block present with the same length, and
+ * a TABLE and a TABLE DATA entry for every expected table. Used for batch files, whose
+ * shared archive pg_restore --list has read (one process for the batch, not one per file).
+ */
+export function checkSplit(split: ArchiveInfo, source: ArchiveInfo, expected: TocEntry[], schema: string, tables: string[]): void {
+  if (!split.header.equals(source.header)) throw new ArchiveFormatError('The archive header differs from the batch archive.')
+  if (split.entries.length !== expected.length) throw new ArchiveFormatError('The archive does not hold the expected entries.')
+  for (let i = 0; i < expected.length; i++) {
+    const a = split.entries[i]!
+    const b = expected[i]!
+    if (a.dumpId !== b.dumpId || !a.raw.equals(b.raw) || a.dataLen !== b.dataLen) {
+      throw new ArchiveFormatError(`The archive's entry ${b.desc ?? ''} ${b.tag ?? ''} differs from the batch archive.`)
+    }
+  }
+  const has = (desc: string, t: string) => split.entries.some((e) => e.desc === desc && e.namespace === schema && e.tag === t)
+  const missing = tables.filter((t) => !has('TABLE', t) || !has('TABLE DATA', t))
+  if (missing.length) throw new ArchiveFormatError(`The archive lacks ${missing.length} expected table(s): ${missing.slice(0, 5).join(', ')}.`)
 }

@@ -38,7 +38,7 @@ import type { ConnectionManager, ConnectionTarget } from '../db/connection'
 import type { SessionService } from '../services/session'
 import * as catalog from './catalog'
 import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
-import { ArchiveFormatError, entriesForSchema, readArchive, writeSchemaArchive } from './pgarchive'
+import { ArchiveFormatError, checkSplit, entriesForSchema, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
 import { restoreBackup, type RestoreMode } from './restore'
 import { SnapshotSession, resolveTenants, type SchemaFacts, type TenantRef } from './snapshot'
@@ -661,6 +661,12 @@ export class BackupService {
           tt = performance.now()
           info = await readArchive(sharedArchive!)
           trace('split.readArchive', tt)
+          // pg_restore reads the batch archive: one process for the batch; each split file is
+          // then checked against it entry by entry (checkSplit), and by its checksums.
+          tt = performance.now()
+          const listed = await listFile(tools, sharedArchive!)
+          for (const t of writable) checkListText(listed, t.schema!, facts.get(t.schema!)!.tables.map((x) => x.table))
+          trace('verify.pg_restore--list(batch archive)', tt)
         } catch (e) {
           if (e instanceof ArchiveFormatError) throw new AppError('INTERNAL', `The shared pg_dump archive could not be split: ${e.message}`)
           throw e
@@ -708,7 +714,7 @@ export class BackupService {
                 written.push(entry)
                 trace('file.fsync+rename(parallel)', t1)
                 const t2 = performance.now()
-                entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null)
+                entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null, { source: info!, entries, schema: t.schema! })
                 trace('verify(parallel)', t2)
                 job.progress.phase = 'verifying'
                 this.emit(job)
@@ -817,13 +823,23 @@ export class BackupService {
   }
 
   /** Re-reads the written file: magic, manifest, every part's and the whole file's sha256, and pg_restore --list. */
-  private async verifyWritten(dest: string, id: string, tools: PgTools, listOutput: string | null): Promise<string | null> {
+  private async verifyWritten(
+    dest: string,
+    id: string,
+    tools: PgTools,
+    listOutput: string | null,
+    split?: { source: ArchiveInfo; entries: TocEntry[]; schema: string }
+  ): Promise<string | null> {
     const fin = this.pendingFinish.get(id)
     if (!fin) return 'internal: the file was not finished'
     try {
       const b = await openBackup(dest)
       await verifyParts(b, fin.sha256)
-      if (listOutput === null) await this.listCheck(b, tools)
+      if (split) {
+        const p = b.part(SCHEMA_PART)
+        const mine = await readArchive(dest, { start: p.offset, length: p.length })
+        checkSplit(mine, split.source, split.entries, split.schema, b.manifest.schemaTables.map((t) => t.table))
+      } else if (listOutput === null) await this.listCheck(b, tools)
       else checkListOutput(listOutput, b)
       return null
     } catch (e) {
@@ -1054,7 +1070,21 @@ function startList(tools: PgTools): ListRun {
 
 /** The list must show every table of the manifest, with its data. */
 function checkListOutput(out: string, b: OpenedBackup): void {
-  const schema = b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema
+  checkListText(out, b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema, b.manifest.schemaTables.map((t) => t.table))
+}
+
+/** `pg_restore --list <file>` (an archive on disk). */
+async function listFile(tools: PgTools, path: string): Promise<string> {
+  const run = runTool(tools.pgRestore.path, ['--list', path], { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') })
+  let out = ''
+  run.child.stdout!.setEncoding('utf8')
+  run.child.stdout!.on('data', (x: string) => (out += x))
+  const res = await run.done
+  if (res.code !== 0) throw new AppError('INTERNAL', `pg_restore cannot read the batch archive: ${describeToolFailure('pg_restore', res)}`)
+  return out
+}
+
+function checkListText(out: string, schema: string, tableNames: string[]): void {
   const lines = out.split('\n')
   const tables = new Set<string>()
   const data = new Set<string>()
@@ -1069,7 +1099,7 @@ function checkListOutput(out: string, b: OpenedBackup): void {
     }
   }
   const has = (set: Set<string>, t: string) => [...set].some((rest) => rest.startsWith(`${t} `))
-  const missing = b.manifest.schemaTables.filter((t) => !has(tables, t.table) || !has(data, t.table)).map((t) => t.table)
+  const missing = tableNames.filter((t) => !has(tables, t) || !has(data, t))
   if (missing.length) {
     throw new BackupFileError(`The schema archive lacks ${missing.length} expected table(s): ${missing.slice(0, 5).join(', ')}.`, 'damaged')
   }
