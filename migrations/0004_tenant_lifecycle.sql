@@ -169,27 +169,45 @@ END;
 $$;
 
 -- Support reads existing tenant schemas (for backups). Schemas this role may not
--- grant on are reported, not fatal: an owner can grant them later.
+-- grant on are reported, not fatal: an owner can grant them later. One catalog pass
+-- lists every tenant schema's relations and the grants name them: GRANT ... ON ALL
+-- TABLES IN SCHEMA would scan all of pg_class once per schema, hours on a large fleet.
 DO $$
 DECLARE
-  s text;
+  r record;
 BEGIN
   IF to_regclass('public.tenants') IS NULL THEN
     RETURN;
   END IF;
-  FOR s IN
-    SELECT DISTINCT n.nspname
-      FROM public.tenants t
-      JOIN pg_namespace n ON n.nspname = t.schema_name OR n.nspname = lower(t.schema_name)
-     WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('public', 'console', 'information_schema')
-       AND NOT EXISTS (SELECT 1 FROM console.protected_schemas ps WHERE ps.schema_name = n.nspname)
+  FOR r IN
+    WITH names AS (
+      SELECT schema_name::text AS name FROM public.tenants
+      UNION
+      SELECT lower(schema_name::text) FROM public.tenants
+    ), schemas AS (
+      SELECT n.oid, n.nspname
+        FROM pg_namespace n
+        JOIN names ON names.name = n.nspname
+       WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('public', 'console', 'information_schema')
+         AND NOT EXISTS (SELECT 1 FROM console.protected_schemas ps WHERE ps.schema_name = n.nspname)
+    )
+    SELECT s.nspname,
+           string_agg(format('%I.%I', s.nspname, c.relname), ', ') FILTER (WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')) AS rels,
+           string_agg(format('%I.%I', s.nspname, c.relname), ', ') FILTER (WHERE c.relkind = 'S') AS seqs
+      FROM schemas s
+      LEFT JOIN pg_class c ON c.relnamespace = s.oid
+     GROUP BY s.nspname
   LOOP
     BEGIN
-      EXECUTE format('GRANT USAGE ON SCHEMA %I TO nchat_console_support', s);
-      EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO nchat_console_support', s);
-      EXECUTE format('GRANT SELECT ON ALL SEQUENCES IN SCHEMA %I TO nchat_console_support', s);
+      EXECUTE format('GRANT USAGE ON SCHEMA %I TO nchat_console_support', r.nspname);
+      IF r.rels IS NOT NULL THEN
+        EXECUTE 'GRANT SELECT ON TABLE ' || r.rels || ' TO nchat_console_support';
+      END IF;
+      IF r.seqs IS NOT NULL THEN
+        EXECUTE 'GRANT SELECT ON SEQUENCE ' || r.seqs || ' TO nchat_console_support';
+      END IF;
     EXCEPTION WHEN insufficient_privilege THEN
-      RAISE WARNING 'could not grant read access on schema % to nchat_console_support', s;
+      RAISE WARNING 'could not grant read access on schema % to nchat_console_support', r.nspname;
     END;
   END LOOP;
 END;
