@@ -9,33 +9,12 @@
  * stated there: the values below are the console's defaults for them.
  */
 
+import { FEATURE_KEYS, type FeatureKey } from '../../src-preload/contract/tenants'
+
 export const PLAN_IDS = ['free', 'pro', 'enterprise', 'custom'] as const
 export type PlanId = (typeof PLAN_IDS)[number]
 
-export const FEATURE_KEYS = [
-  'publicChannels',
-  'privateChannels',
-  'directMessages',
-  'threads',
-  'reactions',
-  'fileUploads',
-  'voiceMessages',
-  'videoCalls',
-  'screenSharing',
-  'liveStreaming',
-  'endToEndEncryption',
-  'slackIntegration',
-  'githubIntegration',
-  'webhooks',
-  'ssoEnabled',
-  'auditLogs',
-  'advancedAnalytics',
-  'customBranding',
-  'whiteLabel',
-  'apiAccess',
-  'prioritySupport'
-] as const
-export type FeatureKey = (typeof FEATURE_KEYS)[number]
+export { FEATURE_KEYS, type FeatureKey }
 export type PlanFeatures = Record<FeatureKey, boolean>
 
 export interface PlanLimits {

@@ -95,3 +95,29 @@ export interface FleetFacets {
   statuses: string[]
   plans: string[]
 }
+
+/** The app's 21 feature flags (data-model.md section 3), in the app's order. */
+export const FEATURE_KEYS = [
+  'publicChannels',
+  'privateChannels',
+  'directMessages',
+  'threads',
+  'reactions',
+  'fileUploads',
+  'voiceMessages',
+  'videoCalls',
+  'screenSharing',
+  'liveStreaming',
+  'endToEndEncryption',
+  'slackIntegration',
+  'githubIntegration',
+  'webhooks',
+  'ssoEnabled',
+  'auditLogs',
+  'advancedAnalytics',
+  'customBranding',
+  'whiteLabel',
+  'apiAccess',
+  'prioritySupport'
+] as const
+export type FeatureKey = (typeof FEATURE_KEYS)[number]

@@ -1,3 +1,4 @@
+import { FEATURE_KEYS } from '../../../../src-preload/contract/tenants'
 import type { ReactNode } from 'react'
 import type { TenantDetail, UsageMetric } from '../../../../src-preload/contract'
 import { ErrorState } from '../../components/ErrorState'
@@ -11,29 +12,7 @@ import { TenantActions } from '../lifecycle/TenantActions'
 const SAFE_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/i
 
 /** The 21 flags the app knows, in its order; unknown extra keys are appended. */
-const FEATURE_ORDER = [
-  'publicChannels',
-  'privateChannels',
-  'directMessages',
-  'threads',
-  'reactions',
-  'fileUploads',
-  'voiceMessages',
-  'videoCalls',
-  'screenSharing',
-  'liveStreaming',
-  'endToEndEncryption',
-  'slackIntegration',
-  'githubIntegration',
-  'webhooks',
-  'ssoEnabled',
-  'auditLogs',
-  'advancedAnalytics',
-  'customBranding',
-  'whiteLabel',
-  'apiAccess',
-  'prioritySupport'
-]
+const FEATURE_ORDER: readonly string[] = FEATURE_KEYS
 
 const FEATURE_LABEL: Record<string, string> = {
   ssoEnabled: 'SSO',
