@@ -14,7 +14,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path'
 import pg from 'pg'
 import { templateDdl } from '../src-main/seed/template'
-import { PG_PASSWORD, freePort, pgBinDir } from '../test/support/pg-server'
+import { PG_PASSWORD, freePort, pgBinDir, runPgTool as run } from '../test/support/pg-server'
 
 const ROOT = resolve(__dirname, '.data')
 const BASE = join(ROOT, 'pg')
@@ -22,12 +22,6 @@ const DATA = join(BASE, 'data')
 const PORT_FILE = join(BASE, 'port')
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 
-function run(bin: string, args: string[]): void {
-  const cmd = isRoot ? 'runuser' : bin
-  const argv = isRoot ? ['-u', 'postgres', '--', bin, ...args] : args
-  const r = spawnSync(cmd, argv, { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed: ${r.stderr || r.stdout}`)
-}
 
 /** Starts the bench cluster when it is not running; returns the superuser URL of `postgres`. */
 export async function benchServer(): Promise<{ adminUrl: string; binDir: string; urlFor(db: string): string }> {

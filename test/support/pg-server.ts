@@ -44,7 +44,8 @@ export async function freePort(): Promise<number> {
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 
-function run(bin: string, args: string[]): void {
+/** Runs a PostgreSQL tool, as the postgres user when we are root (initdb refuses root). */
+export function runPgTool(bin: string, args: string[]): void {
   const cmd = isRoot ? 'runuser' : bin
   const argv = isRoot ? ['-u', 'postgres', '--', bin, ...args] : args
   const r = spawnSync(cmd, argv, { encoding: 'utf8' })
@@ -72,7 +73,7 @@ export async function startTestPostgres(): Promise<PgServer> {
   const pwFile = join(base, 'pw')
   writeFileSync(pwFile, PG_PASSWORD + '\n')
   if (isRoot) execFileSync('chown', ['-R', 'postgres:postgres', base])
-  run(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', pwFile, '-A', 'scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
+  runPgTool(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', pwFile, '-A', 'scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
   const port = await freePort()
   const opts = [
     `-p ${port}`,
@@ -92,11 +93,11 @@ export async function startTestPostgres(): Promise<PgServer> {
     dataDir,
     port,
     start() {
-      run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-o', opts, '-l', logFile, '-w', '-t', '60', 'start'])
+      runPgTool(join(binDir, 'pg_ctl'), ['-D', dataDir, '-o', opts, '-l', logFile, '-w', '-t', '60', 'start'])
     },
     stop() {
       try {
-        run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'])
+        runPgTool(join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'])
       } catch {
         /* already stopped */
       }
