@@ -23,6 +23,7 @@ import { loadMigrations, runMigrations } from '../src-main/db/migrate'
 import { createRegistry, handlers } from '../src-main/ipc'
 import { seedFleet } from '../src-main/seed/generator'
 import { createDatabase, startTestPostgres, type PgServer } from '../test/support/pg-server'
+import { pct } from './stats'
 
 const ROOT = resolve(__dirname, '..')
 const TARGET_MS = 50
@@ -47,10 +48,6 @@ const SCENARIOS: Scenario[] = [
   { name: 'detail (tenants:get: row, settings, usage, schema size and tables)', input: { search: 'harbor' }, detail: true }
 ]
 
-function pct(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  return sorted[Math.max(0, i)]!
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

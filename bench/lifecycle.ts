@@ -27,6 +27,7 @@ import { PLANS } from '../src-main/domain/plans'
 import { seedFleet } from '../src-main/seed/generator'
 import { SessionService } from '../src-main/services/session'
 import { createDatabase, startTestPostgres, type PgServer } from '../test/support/pg-server'
+import { pct } from './stats'
 
 const ROOT = resolve(__dirname, '..')
 
@@ -45,10 +46,6 @@ const NOTES = `
 `
 const TARGET_MS = 150
 
-function pct(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  return sorted[Math.max(0, i)]!
-}
 
 /** CPU ticks (user + system) of the given processes, from /proc (the server must be local). */
 function cpuTicks(pids: number[]): number {
