@@ -128,6 +128,15 @@ class Reader {
     return this.bytes(n).toString('utf8')
   }
 
+  /** A string field that is not needed: checked and passed over, not decoded. */
+  skipStr(intSize: number): void {
+    const n = this.int(intSize)
+    if (n < 0) return
+    if (n > 1 << 30) throw new ArchiveFormatError('The archive has an impossible string length: it is damaged.')
+    this.ensure(n)
+    this.pos += n
+  }
+
   skip(n: number): void {
     this.pos += n
   }
@@ -169,20 +178,20 @@ export async function readArchive(path: string, range?: { start: number; length:
       const start = r.pos
       const dumpId = r.int(intSize)
       const hadDumper = (r.int(intSize)) !== 0
-      r.str(intSize) // tableoid
-      r.str(intSize) // oid
+      r.skipStr(intSize) // tableoid
+      r.skipStr(intSize) // oid
       const tag = r.str(intSize)
       const desc = r.str(intSize)
       const section = r.int(intSize)
-      r.str(intSize) // defn
-      r.str(intSize) // dropStmt
-      r.str(intSize) // copyStmt
+      r.skipStr(intSize) // defn
+      r.skipStr(intSize) // dropStmt
+      r.skipStr(intSize) // copyStmt
       const namespace = r.str(intSize)
-      r.str(intSize) // tablespace
-      if (versionNum >= V(1, 14)) r.str(intSize) // tableam
+      r.skipStr(intSize) // tablespace
+      if (versionNum >= V(1, 14)) r.skipStr(intSize) // tableam
       if (versionNum >= V(1, 16)) r.int(intSize) // relkind
-      r.str(intSize) // owner
-      r.str(intSize) // "false" (withOids)
+      r.skipStr(intSize) // owner
+      r.skipStr(intSize) // "false" (withOids)
       const deps: number[] = []
       for (;;) {
         const d = r.str(intSize)
@@ -276,24 +285,61 @@ const GLOBAL_DESCS = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH'])
  * namespace-less entries (comments, ACLs) that depend only on what is selected.
  */
 export function entriesForSchema(info: ArchiveInfo, schema: string): TocEntry[] {
-  const chosen = new Set<number>()
+  return entriesBySchema(info, [schema]).get(schema) ?? []
+}
+
+/**
+ * `entriesForSchema` for many schemas in one pass over the archive's entries (a batch
+ * archive holds ~100 entries per schema, so a per-schema scan would be quadratic).
+ */
+export function entriesBySchema(info: ArchiveInfo, schemas: Iterable<string>): Map<string, TocEntry[]> {
+  const wanted = new Set(schemas)
+  // Which schema an entry belongs to; GLOBAL for the session-setting entries.
+  const GLOBAL = '\u0000global'
+  const owner = new Map<number, string>()
+  const loose: TocEntry[] = []
   for (const e of info.entries) {
-    if (e.desc && GLOBAL_DESCS.has(e.desc)) chosen.add(e.dumpId)
-    else if (e.namespace === schema) chosen.add(e.dumpId)
-    else if (e.desc === 'SCHEMA' && !e.namespace && e.tag === schema) chosen.add(e.dumpId)
+    if (e.desc && GLOBAL_DESCS.has(e.desc)) owner.set(e.dumpId, GLOBAL)
+    else if (e.namespace) {
+      if (wanted.has(e.namespace)) owner.set(e.dumpId, e.namespace)
+    } else if (e.desc === 'SCHEMA' && wanted.has(e.tag ?? '')) owner.set(e.dumpId, e.tag!)
+    else loose.push(e)
   }
+  // Namespace-less entries (comments, ACLs) follow what they depend on: all of it in one
+  // schema (or global, which every schema's dump has), possibly through another such entry.
   let grew = true
   while (grew) {
     grew = false
-    for (const e of info.entries) {
-      if (chosen.has(e.dumpId) || e.namespace || (e.desc && GLOBAL_DESCS.has(e.desc))) continue
-      if (e.deps.length && e.deps.every((d) => chosen.has(d))) {
-        chosen.add(e.dumpId)
+    for (const e of loose) {
+      if (owner.has(e.dumpId) || !e.deps.length) continue
+      let home: string | null = GLOBAL
+      for (const d of e.deps) {
+        const o = owner.get(d)
+        if (o === undefined) {
+          home = null
+          break
+        }
+        if (o === GLOBAL) continue
+        if (home !== GLOBAL && home !== o) {
+          home = null
+          break
+        }
+        home = o
+      }
+      if (home !== null) {
+        owner.set(e.dumpId, home)
         grew = true
       }
     }
   }
-  return info.entries.filter((e) => chosen.has(e.dumpId))
+  const out = new Map<string, TocEntry[]>([...wanted].map((x) => [x, []]))
+  for (const e of info.entries) {
+    const o = owner.get(e.dumpId)
+    if (o === undefined) continue
+    if (o === GLOBAL) for (const list of out.values()) list.push(e)
+    else out.get(o)!.push(e)
+  }
+  return out
 }
 
 function intBytes(v: number, intSize: number): Buffer {

@@ -38,7 +38,7 @@ import type { ConnectionManager, ConnectionTarget } from '../db/connection'
 import type { SessionService } from '../services/session'
 import * as catalog from './catalog'
 import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
-import { ArchiveFormatError, checkSplit, entriesForSchema, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
+import { ArchiveFormatError, checkSplit, entriesBySchema, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
 import { restoreBackup, type RestoreMode } from './restore'
 import { SnapshotSession, resolveTenants, type SchemaFacts, type TenantRef } from './snapshot'
@@ -543,19 +543,25 @@ export class BackupService {
       if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
 
       // Temporary files beside each destination; fail early on unwritable folders.
-      const writable: TenantRef[] = []
-      for (const t of ok) {
-        const dest = dests.get(t.id)!
-        const tmp = join(dirname(dest), `.${basename(dest)}.${randomUUID().slice(0, 8)}.partial`)
-        try {
-          const fh = await open(tmp, 'wx', 0o600)
-          await fh.close()
-          temps.set(t.id, tmp)
-          writable.push(t)
-        } catch (e) {
-          fail(t, fsMessage(e, dirname(dest)))
-        }
-      }
+      const created = new Set<string>()
+      const mk = limiter(8)
+      await Promise.all(
+        ok.map((t) =>
+          mk(async () => {
+            const dest = dests.get(t.id)!
+            const tmp = join(dirname(dest), `.${basename(dest)}.${randomUUID().slice(0, 8)}.partial`)
+            try {
+              const fh = await open(tmp, 'wx', 0o600)
+              temps.set(t.id, tmp)
+              await fh.close()
+              created.add(t.id)
+            } catch (e) {
+              fail(t, fsMessage(e, dirname(dest)))
+            }
+          })
+        )
+      )
+      const writable = ok.filter((t) => created.has(t.id))
       if (!writable.length) return this.finishOutcomes(tenants, outcomes, ids, dests)
 
       env = await pgEnv(target.pg, 'nchat-console-pg_dump')
@@ -634,6 +640,9 @@ export class BackupService {
         log.warn('pg_dump failed', { code: res.code, signal: res.signal, stderr: res.stderr.slice(-600) })
         throw new AppError(/refused read access/.test(why) ? 'FORBIDDEN' : 'INTERNAL', why)
       }
+      // The batch archive's listing by pg_restore runs while the files are split out.
+      const listedP = single ? null : listFile(tools, sharedArchive!)
+      listedP?.catch(() => {})
       tt = performance.now()
       const [facts, pub] = await Promise.all([factsP, rowsP])
       trace('snapshot.factsAndRows.extraWait', tt)
@@ -661,75 +670,72 @@ export class BackupService {
           tt = performance.now()
           info = await readArchive(sharedArchive!)
           trace('split.readArchive', tt)
-          // pg_restore reads the batch archive: one process for the batch; each split file is
-          // then checked against it entry by entry (checkSplit), and by its checksums.
-          tt = performance.now()
-          const listed = await listFile(tools, sharedArchive!)
-          for (const t of writable) checkListText(listed, t.schema!, facts.get(t.schema!)!.tables.map((x) => x.table))
-          trace('verify.pg_restore--list(batch archive)', tt)
         } catch (e) {
           if (e instanceof ArchiveFormatError) throw new AppError('INTERNAL', `The shared pg_dump archive could not be split: ${e.message}`)
           throw e
         }
-        // Files are written one after another; each is verified (checksums, pg_restore
-        // --list) in the background, a few at a time, while the next ones are written.
+        const bySchema = entriesBySchema(info, writable.map((t) => t.schema!))
+        // Each tenant's file goes through write, fsync, rename and verification (checksums,
+        // entry-by-entry check against the batch archive) on its own; several tenants are in
+        // flight at once so the file system's latencies overlap.
         srcFd = openSync(sharedArchive!, 'r')
         verifying.length = 0
         written.length = 0
-        const limit = limiter(3)
+        const limit = limiter(8)
         for (const t of writable) {
-          if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
-          job.progress.tenantSlug = t.slug
-          try {
-            const entries = entriesForSchema(info, t.schema!)
-            const tfh = await open(temps.get(t.id)!, 'r+')
-            let closed = false
-            try {
-              const w = new ContainerWriter(tfh)
-              await w.writeHeader()
-              w.beginPart(SCHEMA_PART)
-              tt = performance.now()
-              await writeSchemaArchive(srcFd!, info, entries, (b) => w.write(b))
-              w.endPart()
-              trace('split.writeSchemaArchive', tt)
-              tt = performance.now()
-              await this.finishFile(t, w, facts.get(t.schema!)!, pub, info.version, common, ids.get(t.id)!, plan.batchId, job, false)
-              trace('file.finish(public+manifest)', tt)
-            } catch (e) {
-              closed = true
-              await tfh.close()
-              throw e
-            }
-            const entry = { t, id: ids.get(t.id)!, err: null as string | null }
-            // In the background, a few at a time: fsync, rename, re-read and verify.
-            verifying.push(
-              limit(async () => {
-                const t1 = performance.now()
-                try {
-                  await tfh.sync()
-                } finally {
-                  if (!closed) await tfh.close()
-                }
-                await this.renameInto(t, temps, dests)
-                written.push(entry)
-                trace('file.fsync+rename(parallel)', t1)
-                const t2 = performance.now()
-                entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null, { source: info!, entries, schema: t.schema! })
-                trace('verify(parallel)', t2)
-                job.progress.phase = 'verifying'
-                this.emit(job)
-              }).catch((e) => {
-                fail(t, toAppError(e).message)
-              })
-            )
-          } catch (e) {
-            fail(t, toAppError(e).message)
-          }
-          this.emit(job)
+          const entries = bySchema.get(t.schema!)!
+          verifying.push(
+            limit(async () => {
+              if (signal.aborted) return
+              job.progress.tenantSlug = t.slug
+              const tfh = await open(temps.get(t.id)!, 'r+')
+              try {
+                const w = new ContainerWriter(tfh)
+                await w.writeHeader()
+                w.beginPart(SCHEMA_PART)
+                let t1 = performance.now()
+                await writeSchemaArchive(srcFd!, info, entries, (b) => w.write(b))
+                w.endPart()
+                trace('split.writeSchemaArchive', t1)
+                t1 = performance.now()
+                await this.finishFile(t, w, facts.get(t.schema!)!, pub, info.version, common, ids.get(t.id)!, plan.batchId, job, false)
+                trace('file.finish(public+manifest)', t1)
+                t1 = performance.now()
+                await tfh.sync()
+                trace('file.fsync', t1)
+              } finally {
+                await tfh.close()
+              }
+              if (signal.aborted) return
+              await this.renameInto(t, temps, dests)
+              const entry = { t, id: ids.get(t.id)!, err: null as string | null }
+              written.push(entry)
+              const t2 = performance.now()
+              entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null, { source: info!, entries, schema: t.schema! })
+              trace('verify', t2)
+              job.progress.phase = 'verifying'
+              this.emit(job)
+            }).catch((e) => {
+              fail(t, toAppError(e).message)
+            })
+          )
         }
         tt = performance.now()
         await Promise.all(verifying)
-        trace('verify.waitRemaining', tt)
+        trace('split+write+verify(all files)', tt)
+        if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
+        // pg_restore read the batch archive (one process for the batch); each split file was
+        // checked against it entry by entry (checkSplit) and by its checksums.
+        tt = performance.now()
+        const listed = new ListIndex(await listedP!)
+        for (const w of written) {
+          try {
+            listed.check(w.t.schema!, facts.get(w.t.schema!)!.tables.map((x) => x.table))
+          } catch (e) {
+            w.err ??= toAppError(e).message
+          }
+        }
+        trace('verify.pg_restore--list(batch archive, overlapped)', tt)
         tt = performance.now()
         for (const d of new Set(written.map((x) => dirname(dests.get(x.t.id)!)))) await fsyncDir(d)
         await this.recordSucceeded(written, dests, outcomes)
@@ -1070,7 +1076,7 @@ function startList(tools: PgTools): ListRun {
 
 /** The list must show every table of the manifest, with its data. */
 function checkListOutput(out: string, b: OpenedBackup): void {
-  checkListText(out, b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema, b.manifest.schemaTables.map((t) => t.table))
+  new ListIndex(out).check(b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema, b.manifest.schemaTables.map((t) => t.table))
 }
 
 /** `pg_restore --list <file>` (an archive on disk). */
@@ -1084,24 +1090,37 @@ async function listFile(tools: PgTools, path: string): Promise<string> {
   return out
 }
 
-function checkListText(out: string, schema: string, tableNames: string[]): void {
-  const lines = out.split('\n')
-  const tables = new Set<string>()
-  const data = new Set<string>()
-  const tPrefix = ` TABLE ${schema} `
-  const dPrefix = ` TABLE DATA ${schema} `
-  for (const l of lines) {
-    const d = l.indexOf(dPrefix)
-    if (d >= 0) data.add(l.slice(d + dPrefix.length))
-    else {
-      const i = l.indexOf(tPrefix)
-      if (i >= 0) tables.add(l.slice(i + tPrefix.length))
+/**
+ * `pg_restore --list` output, indexed once: for every TABLE and TABLE DATA line, each
+ * space-ended prefix of "<schema> <table> <owner>", so a check is a set lookup even on a
+ * batch listing of thousands of lines (names may hold spaces; the prefixes cover that).
+ */
+class ListIndex {
+  private tables = new Set<string>()
+  private data = new Set<string>()
+
+  constructor(out: string) {
+    for (const l of out.split('\n')) {
+      if (l.startsWith(';')) continue
+      let set = this.data
+      let at = l.indexOf(' TABLE DATA ')
+      let rest = at >= 0 ? l.slice(at + 12) : ''
+      if (at < 0) {
+        set = this.tables
+        at = l.indexOf(' TABLE ')
+        if (at < 0) continue
+        rest = l.slice(at + 7)
+      }
+      for (let i = rest.indexOf(' '); i >= 0; i = rest.indexOf(' ', i + 1)) set.add(rest.slice(0, i + 1))
     }
   }
-  const has = (set: Set<string>, t: string) => [...set].some((rest) => rest.startsWith(`${t} `))
-  const missing = tableNames.filter((t) => !has(tables, t) || !has(data, t))
-  if (missing.length) {
-    throw new BackupFileError(`The schema archive lacks ${missing.length} expected table(s): ${missing.slice(0, 5).join(', ')}.`, 'damaged')
+
+  /** Throws when a table of the schema, or its data, is not listed. */
+  check(schema: string, tableNames: string[]): void {
+    const missing = tableNames.filter((t) => !this.tables.has(`${schema} ${t} `) || !this.data.has(`${schema} ${t} `))
+    if (missing.length) {
+      throw new BackupFileError(`The schema archive lacks ${missing.length} expected table(s): ${missing.slice(0, 5).join(', ')}.`, 'damaged')
+    }
   }
 }
 
