@@ -45,14 +45,19 @@ interface FleetResult {
   loopRaw: number
   loopMeasured: number
   batchFiles: number
+  /** One raw run without the console's planner setting (what an operator types by hand). */
+  singleRawPlain: number | null
 }
 
-function rawDump(binDir: string, port: string, db: string, schemas: string[], file: string): number {
+/** The console gives pg_dump this session setting (src-main/backup/service.ts); raw runs get it too, so they are the same command. */
+const SESSION_OPTIONS = '-c enable_mergejoin=off'
+
+function rawDump(binDir: string, port: string, db: string, schemas: string[], file: string, plain = false): number {
   const t0 = performance.now()
   const r = spawnSync(
     join(binDir, 'pg_dump'),
     ['-h', '127.0.0.1', '-p', port, '-U', 'postgres', '-d', db, '-Fc', ...schemas.flatMap((s) => ['-n', s]), '-f', file],
-    { env: { ...process.env, PGPASSWORD: PG_PASSWORD } }
+    { env: { ...process.env, PGPASSWORD: PG_PASSWORD, PGOPTIONS: plain ? '' : SESSION_OPTIONS } }
   )
   if (r.status !== 0) throw new Error(`raw pg_dump failed: ${r.stderr}`)
   return performance.now() - t0
@@ -102,6 +107,10 @@ async function benchFleet(n: number, urlFor: (db: string) => string, binDir: str
     console.log(`  ${dbName} single #${i + 1}: console ${secs(singleConsole.at(-1)!)} s, raw ${secs(singleRaw.at(-1)!)} s`)
   }
 
+  // For reference: the plain command, without the planner setting (once; very slow at 10,000).
+  const singleRawPlain = process.env.BENCH_PLAIN === '0' ? null : rawDump(binDir, port, dbName, [tenants[1]!.schema_name], join(out, 'plain.dump'), true)
+  if (singleRawPlain !== null) console.log(`  ${dbName} plain raw pg_dump (no planner setting): ${secs(singleRawPlain)} s`)
+
   // B. 100 tenants.
   const batch = tenants.slice(100, 100 + BATCH)
   const batchRawOneRun = rawDump(binDir, port, dbName, batch.map((t) => t.schema_name), join(out, 'raw-batch.dump'))
@@ -127,7 +136,7 @@ async function benchFleet(n: number, urlFor: (db: string) => string, binDir: str
 
   await db.close()
   rmSync(out, { recursive: true, force: true })
-  return { schemas: actual, singleConsole, singleRaw, batchConsole, batchRawOneRun, loopRaw, loopMeasured: loopSet.length, batchFiles: end.tenantsDone }
+  return { schemas: actual, singleConsole, singleRaw, batchConsole, batchRawOneRun, loopRaw, loopMeasured: loopSet.length, batchFiles: end.tenantsDone, singleRawPlain }
 }
 
 function report(results: FleetResult[]): string {
@@ -137,16 +146,16 @@ function report(results: FleetResult[]): string {
     '',
     `Run: ${new Date().toISOString()} · ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), shared with other work · ${pgv} against a local PostgreSQL 15 server (bench/.data/pg) · script: \`npm run bench:backup\` (bench/backup.ts; fleets from bench/backup-fleet.ts: the demo template, 10 tables with keys, indexes, a trigger and a policy, ~225 rows per tenant).`,
     '',
-    'Console = the whole console path: exported snapshot, pg_dump, public rows and row counts in the same snapshot, container file written beside the destination, fsynced, renamed, re-read and checksummed, `pg_restore --list` check, catalog rows. Raw = `pg_dump -Fc` to a file, nothing else.',
+    'Console = the whole console path: exported snapshot, pg_dump, public rows and row counts in the same snapshot, container file written beside the destination, fsynced, renamed, re-read and checksummed, `pg_restore --list` check, catalog rows. Raw = the same `pg_dump -Fc` to a file, nothing else, with the same session setting the console gives pg_dump (`PGOPTIONS=' + "'" + SESSION_OPTIONS + "'" + '`, see the notes); the last column is the plain command without it.',
     '',
-    '| schemas | one tenant: console (median) | one tenant: raw `pg_dump -Fc -n` (median) | ratio (target ≤ 1.10) | 100 tenants: console batch | (a) raw loop of 100 pg_dump calls | speed-up vs (a) (target ≥ 30×) | (b) one raw pg_dump over the 100 schemas | ratio vs (b) (target ≤ 1.5) |',
-    '|---|---|---|---|---|---|---|---|---|'
+    '| schemas | one tenant: console (median) | one tenant: raw `pg_dump -Fc -n` (median) | ratio (target ≤ 1.10) | 100 tenants: console batch | (a) raw loop of 100 pg_dump calls | speed-up vs (a) (target ≥ 30×) | (b) one raw pg_dump over the 100 schemas | ratio vs (b) (target ≤ 1.5) | one tenant: plain raw `pg_dump`, no setting (1 run) |',
+    '|---|---|---|---|---|---|---|---|---|---|'
   ]
   for (const r of results) {
     const sc = median(r.singleConsole)
     const sr = median(r.singleRaw)
     lines.push(
-      `| ${r.schemas.toLocaleString('en')} | ${secs(sc)} s | ${secs(sr)} s | ${(sc / sr).toFixed(2)} | ${secs(r.batchConsole)} s | ${secs(r.loopRaw)} s${r.loopMeasured < 100 ? ` (${r.loopMeasured} measured, scaled)` : ''} | ${(r.loopRaw / r.batchConsole).toFixed(1)}× | ${secs(r.batchRawOneRun)} s | ${(r.batchConsole / r.batchRawOneRun).toFixed(2)} |`
+      `| ${r.schemas.toLocaleString('en')} | ${secs(sc)} s | ${secs(sr)} s | ${(sc / sr).toFixed(2)} | ${secs(r.batchConsole)} s | ${secs(r.loopRaw)} s${r.loopMeasured < 100 ? ` (${r.loopMeasured} measured, scaled)` : ''} | ${(r.loopRaw / r.batchConsole).toFixed(1)}× | ${secs(r.batchRawOneRun)} s | ${(r.batchConsole / r.batchRawOneRun).toFixed(2)} | ${r.singleRawPlain != null ? `${secs(r.singleRawPlain)} s` : 'not measured'} |`
     )
   }
   lines.push('', 'Single-tenant runs (s), console / raw:', '')

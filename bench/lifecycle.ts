@@ -25,6 +25,7 @@ import { ClonePlanCache, executePlan } from '../src-main/lifecycle/cloner'
 import { LifecycleService } from '../src-main/lifecycle/service'
 import { PLANS } from '../src-main/domain/plans'
 import { seedFleet } from '../src-main/seed/generator'
+import { templateDdl } from '../src-main/seed/template'
 import { SessionService } from '../src-main/services/session'
 import { createDatabase, startTestPostgres, type PgServer } from '../test/support/pg-server'
 import { pct } from './stats'
@@ -138,6 +139,16 @@ async function main(): Promise<number> {
   const admin = new pg.Client({ connectionString: url })
   await admin.connect()
   try {
+    // A fleet built elsewhere (bench/backup-fleet.ts: tenant schemas from the same demo
+    // template, no template schema of its own) gets the template before the migrations,
+    // which grant the console roles USAGE on it.
+    const bare = (
+      await admin.query<{ bare: boolean }>(`SELECT to_regclass('public.tenants') IS NOT NULL AND to_regnamespace('nchat') IS NULL AS bare`)
+    ).rows[0]!.bare
+    if (bare) {
+      await admin.query(templateDdl('nchat'))
+      seedNote = 'template `nchat` added to a fleet built by bench/backup-fleet.ts; '
+    }
     await runMigrations(admin, await loadMigrations(join(ROOT, 'migrations')))
     const have = (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM public.tenants')).rows[0]!.n
     if (have < tenants) {
@@ -154,9 +165,9 @@ async function main(): Promise<number> {
       const bulk = tenants - Math.max(have, 200)
       if (bulk > 0) await fastFleet(url, bulk)
       const ms = performance.now() - t0
-      seedNote = `seeded in this run: ${realistic} tenants with \`seedFleet\` (chat rows, quirks) and ${Math.max(0, bulk)} more as full clones of the template without chat rows (same catalog footprint), ${(ms / 1000).toFixed(0)} s`
+      seedNote += `seeded in this run: ${realistic} tenants with \`seedFleet\` (chat rows, quirks) and ${Math.max(0, bulk)} more as full clones of the template without chat rows (same catalog footprint), ${(ms / 1000).toFixed(0)} s`
     } else {
-      seedNote = `reused an already seeded database (${have} tenants)`
+      seedNote += `reused an already seeded database (${have} tenants)`
     }
     // Fresh statistics where creation looks: the catalogs and the tenancy tables
     // (a database-wide VACUUM would visit every one of the ~100,000 tenant tables).

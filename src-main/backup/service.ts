@@ -90,6 +90,16 @@ export interface ExportOutcome {
 
 const nowIso = () => new Date().toISOString()
 
+/**
+ * Planner settings for pg_dump's own session. pg_dump (15 to 17) looks for materialized
+ * views that depend on other materialized views with a recursive join over pg_depend.
+ * On a database of many tenant schemas and no user views the planner misjudges it as
+ * one row and picks a merge join that rescans ~800,000 pg_depend rows per system-view
+ * dependency: 121 s of a 125 s one-schema dump at 10,000 schemas (bench/results/backup.md).
+ * Without merge joins the same query takes 4 ms. Settings change plans, never results.
+ */
+const PG_DUMP_SESSION_OPTIONS = '-c enable_mergejoin=off'
+
 /** NCHAT_BACKUP_TRACE=1 logs phase timings (for the benchmark and profiling). */
 const TRACE = Boolean(process.env.NCHAT_BACKUP_TRACE)
 const traceTimes = new Map<string, number>()
@@ -565,6 +575,7 @@ export class BackupService {
       if (!writable.length) return this.finishOutcomes(tenants, outcomes, ids, dests)
 
       env = await pgEnv(target.pg, 'nchat-console-pg_dump')
+      env.env.PGOPTIONS = [env.env.PGOPTIONS, PG_DUMP_SESSION_OPTIONS].filter(Boolean).join(' ')
       const args = [
         '--format=custom',
         '--no-password',
