@@ -34,6 +34,14 @@ export class ArchiveFormatError extends Error {
   }
 }
 
+/** The bytes end before the structure does: a truncated file, or one still being written. */
+export class ArchiveTruncatedError extends ArchiveFormatError {
+  constructor() {
+    super('The archive ends too early: it is truncated or damaged.')
+    this.name = 'ArchiveTruncatedError'
+  }
+}
+
 export interface TocEntry {
   dumpId: number
   hadDumper: boolean
@@ -85,13 +93,13 @@ class Reader {
 
   private ensure(n: number): void {
     if (this.pos >= this.bufStart && this.bufStart + this.buf.length - this.pos >= n) return
-    if (this.pos + n > this.size) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
+    if (this.pos + n > this.size) throw new ArchiveTruncatedError()
     const len = Math.min(Math.max(n, 4 << 20), this.size - this.pos)
     const b = Buffer.allocUnsafe(len)
     const got = readSync(this.fd, b, 0, len, this.base + this.pos)
     this.buf = b.subarray(0, got)
     this.bufStart = this.pos
-    if (got < n) throw new ArchiveFormatError('The archive ends too early: it is truncated or damaged.')
+    if (got < n) throw new ArchiveTruncatedError()
   }
 
   bytes(n: number): Buffer {
@@ -148,119 +156,243 @@ export async function readArchive(path: string, range?: { start: number; length:
   try {
     const size = range ? range.length : fstatSync(fd).size
     const r = new Reader(fd, size, range?.start ?? 0)
-    const magic = (r.bytes(5)).toString('latin1')
-    if (magic !== 'PGDMP') throw new ArchiveFormatError('Not a pg_dump custom-format archive.')
-    const vmaj = r.byte()
-    const vmin = r.byte()
-    const vrev = r.byte()
-    const versionNum = V(vmaj, vmin, vrev)
-    if (versionNum < V(1, 12) || versionNum > V(1, 16)) {
-      throw new ArchiveFormatError(`Archive version ${vmaj}.${vmin} is not supported by the splitter (1.12 to 1.16 are).`)
-    }
-    const intSize = r.byte()
-    const offSize = r.byte()
-    const format = r.byte()
-    if (format !== 1) throw new ArchiveFormatError('The archive is not in custom format.')
-    if (intSize < 1 || intSize > 8 || offSize < 1 || offSize > 8) throw new ArchiveFormatError('The archive header is damaged.')
-    if (versionNum >= V(1, 15)) r.byte()
-    else r.int(intSize)
-    for (let i = 0; i < 7; i++) r.int(intSize)
-    const dbName = r.str(intSize)
-    const serverVersion = r.str(intSize)
-    const dumpVersion = r.str(intSize)
-    const headerEnd = r.pos
-    const count = r.int(intSize)
-    if (count < 0 || count > 10_000_000) throw new ArchiveFormatError('The archive table of contents is damaged.')
-    const header = r.since(0).subarray(0, headerEnd)
-
-    const entries: TocEntry[] = []
-    for (let i = 0; i < count; i++) {
-      const start = r.pos
-      const dumpId = r.int(intSize)
-      const hadDumper = (r.int(intSize)) !== 0
-      r.skipStr(intSize) // tableoid
-      r.skipStr(intSize) // oid
-      const tag = r.str(intSize)
-      const desc = r.str(intSize)
-      const section = r.int(intSize)
-      r.skipStr(intSize) // defn
-      r.skipStr(intSize) // dropStmt
-      r.skipStr(intSize) // copyStmt
-      const namespace = r.str(intSize)
-      r.skipStr(intSize) // tablespace
-      if (versionNum >= V(1, 14)) r.skipStr(intSize) // tableam
-      if (versionNum >= V(1, 16)) r.int(intSize) // relkind
-      r.skipStr(intSize) // owner
-      r.skipStr(intSize) // "false" (withOids)
-      const deps: number[] = []
-      for (;;) {
-        const d = r.str(intSize)
-        if (d === null) break
-        deps.push(Number(d))
-      }
-      const entryRaw = r.since(start)
-      const offsetFlag = r.byte()
-      const ob = r.bytes(offSize)
-      let off = 0
-      for (let k = offSize - 1; k >= 0; k--) off = off * 256 + ob[k]!
-      entries.push({
-        dumpId,
-        hadDumper,
-        tag,
-        desc,
-        section,
-        namespace,
-        deps,
-        raw: entryRaw,
-        offsetFlag,
-        dataPos: offsetFlag === K_OFFSET_POS_SET ? off : null,
-        dataLen: null
-      })
-    }
-    const dataStart = r.pos
-
+    const info = readHeadAndToc(r, false)
+    const byId = new Map(info.entries.map((e) => [e.dumpId, e]))
     // Walk the data blocks in file order to learn each block's extent.
-    const byId = new Map(entries.map((e) => [e.dumpId, e]))
-    while (r.pos < size) {
-      const blockStart = r.pos
-      const type = r.byte()
-      if (type !== BLK_DATA && type !== BLK_BLOBS) throw new ArchiveFormatError('The archive has an unknown data block: it is damaged.')
-      const id = r.int(intSize)
-      const e = byId.get(id)
-      if (!e) throw new ArchiveFormatError('The archive has data for an entry not in its table of contents: it is damaged.')
-      if (type === BLK_BLOBS) {
-        // Large objects: (oid, chunks..., 0) repeated, ended by oid 0.
-        for (;;) {
-          const oid = r.int(intSize)
-          if (oid === 0) break
-          skipChunks(r, intSize)
-        }
-      } else {
-        skipChunks(r, intSize)
-      }
-      if (e.offsetFlag === K_OFFSET_POS_SET && e.dataPos !== blockStart) {
-        throw new ArchiveFormatError('The archive table of contents points at the wrong place for a data block: it is damaged.')
-      }
-      e.dataPos = blockStart
-      e.dataLen = r.pos - blockStart
-    }
+    while (r.pos < size) readBlock(r, info.intSize, byId, false)
     if (r.pos !== size) throw new ArchiveFormatError('The archive ends in the middle of a data block: it is truncated.')
-    for (const e of entries) {
-      if (e.hadDumper && e.offsetFlag !== K_OFFSET_NO_DATA && e.dataLen === null) {
-        throw new ArchiveFormatError(`The archive lacks the data of ${e.desc ?? 'an entry'} ${e.tag ?? ''}: it is truncated.`)
-      }
+    checkAllData(info)
+    return info
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Every entry that has data must have had its block. */
+function checkAllData(info: ArchiveInfo): void {
+  for (const e of info.entries) {
+    if (expectsData(e) && e.dataLen === null) {
+      throw new ArchiveFormatError(`The archive lacks the data of ${e.desc ?? 'an entry'} ${e.tag ?? ''}: it is truncated.`)
     }
-    return {
-      version: `${vmaj}.${vmin}-${vrev}`,
-      versionNum,
-      intSize,
-      offSize,
-      header,
-      dbName,
-      serverVersion,
-      dumpVersion,
-      entries,
-      dataStart
+  }
+}
+
+/** Whether the entry has a data block (pg_dump marks entries without one "no data"). */
+export function expectsData(e: TocEntry): boolean {
+  return e.hadDumper && e.offsetFlag !== K_OFFSET_NO_DATA
+}
+
+/**
+ * Header and table of contents. `ignoreOffsets`: the data positions written in the TOC
+ * are not used (while pg_dump is still writing, it rewrites them in place at the end).
+ */
+function readHeadAndToc(r: Reader, ignoreOffsets: boolean): ArchiveInfo {
+  const magic = r.bytes(5).toString('latin1')
+  if (magic !== 'PGDMP') throw new ArchiveFormatError('Not a pg_dump custom-format archive.')
+  const vmaj = r.byte()
+  const vmin = r.byte()
+  const vrev = r.byte()
+  const versionNum = V(vmaj, vmin, vrev)
+  if (versionNum < V(1, 12) || versionNum > V(1, 16)) {
+    throw new ArchiveFormatError(`Archive version ${vmaj}.${vmin} is not supported by the splitter (1.12 to 1.16 are).`)
+  }
+  const intSize = r.byte()
+  const offSize = r.byte()
+  const format = r.byte()
+  if (format !== 1) throw new ArchiveFormatError('The archive is not in custom format.')
+  if (intSize < 1 || intSize > 8 || offSize < 1 || offSize > 8) throw new ArchiveFormatError('The archive header is damaged.')
+  if (versionNum >= V(1, 15)) r.byte()
+  else r.int(intSize)
+  for (let i = 0; i < 7; i++) r.int(intSize)
+  const dbName = r.str(intSize)
+  const serverVersion = r.str(intSize)
+  const dumpVersion = r.str(intSize)
+  const headerEnd = r.pos
+  const count = r.int(intSize)
+  if (count < 0 || count > 10_000_000) throw new ArchiveFormatError('The archive table of contents is damaged.')
+  const header = r.since(0).subarray(0, headerEnd)
+
+  const entries: TocEntry[] = []
+  for (let i = 0; i < count; i++) {
+    const start = r.pos
+    const dumpId = r.int(intSize)
+    const hadDumper = r.int(intSize) !== 0
+    r.skipStr(intSize) // tableoid
+    r.skipStr(intSize) // oid
+    const tag = r.str(intSize)
+    const desc = r.str(intSize)
+    const section = r.int(intSize)
+    r.skipStr(intSize) // defn
+    r.skipStr(intSize) // dropStmt
+    r.skipStr(intSize) // copyStmt
+    const namespace = r.str(intSize)
+    r.skipStr(intSize) // tablespace
+    if (versionNum >= V(1, 14)) r.skipStr(intSize) // tableam
+    if (versionNum >= V(1, 16)) r.int(intSize) // relkind
+    r.skipStr(intSize) // owner
+    r.skipStr(intSize) // "false" (withOids)
+    const deps: number[] = []
+    for (;;) {
+      const d = r.str(intSize)
+      if (d === null) break
+      deps.push(Number(d))
+    }
+    const entryRaw = r.since(start)
+    const offsetFlag = r.byte()
+    const ob = r.bytes(offSize)
+    let off = 0
+    for (let k = offSize - 1; k >= 0; k--) off = off * 256 + ob[k]!
+    entries.push({
+      dumpId,
+      hadDumper,
+      tag,
+      desc,
+      section,
+      namespace,
+      deps,
+      raw: entryRaw,
+      offsetFlag,
+      dataPos: !ignoreOffsets && offsetFlag === K_OFFSET_POS_SET ? off : null,
+      dataLen: null
+    })
+  }
+  return {
+    version: `${vmaj}.${vmin}-${vrev}`,
+    versionNum,
+    intSize,
+    offSize,
+    header,
+    dbName,
+    serverVersion,
+    dumpVersion,
+    entries,
+    dataStart: r.pos
+  }
+}
+
+/** One data block from the reader's position; records its extent on its entry. */
+function readBlock(r: Reader, intSize: number, byId: Map<number, TocEntry>, following: boolean): TocEntry {
+  const blockStart = r.pos
+  const type = r.byte()
+  if (type !== BLK_DATA && type !== BLK_BLOBS) throw new ArchiveFormatError('The archive has an unknown data block: it is damaged.')
+  const id = r.int(intSize)
+  const e = byId.get(id)
+  if (!e) throw new ArchiveFormatError('The archive has data for an entry not in its table of contents: it is damaged.')
+  if (type === BLK_BLOBS) {
+    // Large objects: (oid, chunks..., 0) repeated, ended by oid 0.
+    for (;;) {
+      const oid = r.int(intSize)
+      if (oid === 0) break
+      skipChunks(r, intSize)
+    }
+  } else {
+    skipChunks(r, intSize)
+  }
+  if (!following && e.offsetFlag === K_OFFSET_POS_SET && e.dataPos !== blockStart) {
+    throw new ArchiveFormatError('The archive table of contents points at the wrong place for a data block: it is damaged.')
+  }
+  if (e.dataLen !== null) throw new ArchiveFormatError('The archive has two data blocks for one entry: it is damaged.')
+  e.dataPos = blockStart
+  e.dataLen = r.pos - blockStart
+  return e
+}
+
+/**
+ * Follows a custom archive while pg_dump writes it to a file. With a seekable output
+ * pg_dump writes the header and the table of contents, then the data blocks one after
+ * another, and at the very end rewrites the TOC in place (same length) to fill in the
+ * data offsets. So the TOC can be read as soon as it is on disk and each data block as
+ * soon as its last byte is: `onToc` and `onBlock` let per-schema work start while the
+ * dump is still running. Resolves once `finished()` says pg_dump has exited and every
+ * byte of the file is accounted for; a truncated or damaged file rejects.
+ */
+export async function followArchive(
+  path: string,
+  opts: {
+    finished: () => boolean
+    signal: AbortSignal
+    onToc: (info: ArchiveInfo) => void
+    onBlock: (e: TocEntry) => void
+    pollMs?: number
+  }
+): Promise<ArchiveInfo> {
+  const fd = openSync(path, 'r')
+  try {
+    let info: ArchiveInfo | null = null
+    let byId = new Map<number, TocEntry>()
+    // Resumable walk: the next block's start, or inside a data block the next chunk header.
+    let pos = 0
+    let inBlock: { e: TocEntry; start: number } | null = null
+    for (;;) {
+      if (opts.signal.aborted) throw new ArchiveFormatError('Stopped before the archive was complete.')
+      // Sampled before the size: once pg_dump has exited, the size read next is final.
+      const done = opts.finished()
+      const size = fstatSync(fd).size
+      if (!info && size > 0) {
+        try {
+          info = readHeadAndToc(new Reader(fd, size), true)
+          byId = new Map(info.entries.map((e) => [e.dumpId, e]))
+          pos = info.dataStart
+          opts.onToc(info)
+        } catch (e) {
+          if (!(e instanceof ArchiveTruncatedError) || done) throw e
+          info = null
+        }
+      }
+      if (info) {
+        const r = new Reader(fd, size)
+        r.pos = pos
+        try {
+          for (;;) {
+            if (inBlock) {
+              // Chunks: int length, bytes; length 0 ends the block. Progress is kept per chunk.
+              const len = r.int(info.intSize)
+              if (len < 0) throw new ArchiveFormatError('The archive has a negative chunk length: it is damaged.')
+              if (len === 0) {
+                const e = inBlock.e
+                if (e.dataLen !== null) throw new ArchiveFormatError('The archive has two data blocks for one entry: it is damaged.')
+                e.dataPos = inBlock.start
+                e.dataLen = r.pos - inBlock.start
+                inBlock = null
+                pos = r.pos
+                opts.onBlock(e)
+                continue
+              }
+              r.skip(len)
+              pos = r.pos
+              continue
+            }
+            if (r.pos >= size) break
+            const start = r.pos
+            const type = r.byte()
+            if (type === BLK_BLOBS) {
+              // Large objects (not in schema-filtered dumps): read the whole block in one go.
+              r.pos = start
+              const e = readBlock(r, info.intSize, byId, true)
+              pos = r.pos
+              opts.onBlock(e)
+              continue
+            }
+            if (type !== BLK_DATA) throw new ArchiveFormatError('The archive has an unknown data block: it is damaged.')
+            const id = r.int(info.intSize)
+            const e = byId.get(id)
+            if (!e) throw new ArchiveFormatError('The archive has data for an entry not in its table of contents: it is damaged.')
+            inBlock = { e, start }
+            pos = r.pos
+          }
+        } catch (e) {
+          if (!(e instanceof ArchiveTruncatedError)) throw e
+          if (done) throw new ArchiveFormatError('The archive ends in the middle of a data block: it is truncated.')
+        }
+        if (done) {
+          if (inBlock || pos !== size) throw new ArchiveFormatError('The archive ends in the middle of a data block: it is truncated.')
+          checkAllData(info)
+          return info
+        }
+      } else if (done) {
+        throw new ArchiveFormatError('pg_dump wrote no archive.')
+      }
+      await new Promise((res) => setTimeout(res, opts.pollMs ?? 5))
     }
   } finally {
     closeSync(fd)

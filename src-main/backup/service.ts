@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { basename, dirname, extname, join } from 'node:path'
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import type pg from 'pg'
@@ -38,7 +38,7 @@ import type { ConnectionManager, ConnectionTarget } from '../db/connection'
 import type { SessionService } from '../services/session'
 import * as catalog from './catalog'
 import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
-import { ArchiveFormatError, checkSplit, entriesBySchema, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
+import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
 import { restoreBackup, type RestoreMode } from './restore'
 import { SnapshotSession, resolveTenants, type SchemaFacts, type TenantRef } from './snapshot'
@@ -99,6 +99,18 @@ const nowIso = () => new Date().toISOString()
  * Without merge joins the same query takes 4 ms. Settings change plans, never results.
  */
 const PG_DUMP_SESSION_OPTIONS = '-c enable_mergejoin=off'
+
+/** A batch archive being followed while pg_dump writes it (see followBatch). */
+interface BatchFollow {
+  /** Resolves when pg_dump has exited and the whole archive was read. */
+  done: Promise<ArchiveInfo>
+  /** pg_restore --list of the archive's table of contents. */
+  listed: Promise<string>
+  /** Tenants whose file was scheduled. */
+  scheduled: Set<string>
+  stop(): void
+  close(): void
+}
 
 /** NCHAT_BACKUP_TRACE=1 logs phase timings (for the benchmark and profiling). */
 const TRACE = Boolean(process.env.NCHAT_BACKUP_TRACE)
@@ -520,13 +532,17 @@ export class BackupService {
     let dump: RunningTool | null = null
     let sharedArchive: string | null = null
     let singleFh: Awaited<ReturnType<typeof open>> | null = null
-    let srcFd: number | null = null
     // Batch files being fsynced/renamed/verified in the background, and those renamed.
     const verifying: Promise<void>[] = []
     const written: { t: TenantRef; id: string; err: string | null }[] = []
     const temps = new Map<string, string>()
     const single = plan.kind !== 'batch' && ok.length === 1
-    const onAbort = () => dump?.kill()
+    let following: BatchFollow | null = null
+    let dumpExited = false
+    const onAbort = () => {
+      dump?.kill()
+      following?.stop()
+    }
     signal.addEventListener('abort', onAbort)
     try {
       if (!ok.length) return this.finishOutcomes(tenants, outcomes, ids, dests)
@@ -588,6 +604,8 @@ export class BackupService {
       if (!single) {
         sharedArchive = join(dirname(temps.get(writable[0]!.id)!), `.nchat-batch-${randomUUID().slice(0, 8)}.dump`)
         args.push('--no-sync', `--file=${sharedArchive}`)
+        // Created here (owner-only) so it can be followed from the start; pg_dump opens it for writing.
+        await (await open(sharedArchive, 'wx', 0o600)).close()
       }
       job.progress.phase = 'dumping'
       job.progress.tablesDone = 0
@@ -620,6 +638,20 @@ export class BackupService {
       let writer: ContainerWriter | null = null
       let archiveVersion: string | null = null
       let singleList: ListRun | null = null
+      if (!single) {
+        // Split while pg_dump writes: each tenant's file is written, fsynced, renamed and
+        // verified as soon as its last data block is on disk.
+        const factsAndRows = Promise.all([factsP, rowsP])
+        factsAndRows.catch(() => {}) // awaited by each file's task and below
+        following = this.followBatch(sharedArchive!, writable, dests, temps, ids, plan.batchId, common, tools, job, {
+          factsAndRows,
+          dumpExited: () => dumpExited,
+          verifying,
+          written,
+          fail
+        })
+        following.done.catch(() => {})
+      }
       if (single) {
         // Stream pg_dump's stdout straight into the backup file.
         const t = writable[0]!
@@ -644,16 +676,22 @@ export class BackupService {
       }
       tt = performance.now()
       const res = await dump.done
+      dumpExited = true
       trace('pg_dump.wait', tt)
       if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
       if (res.code !== 0 || res.signal) {
         const why = describeToolFailure('pg_dump', res)
         log.warn('pg_dump failed', { code: res.code, signal: res.signal, stderr: res.stderr.slice(-600) })
+        // A failed query in the snapshot's session ends the snapshot, and pg_dump fails
+        // with it: that query's error is the cause to report.
+        // (Those queries may also still be waiting on a lock: only a moment is given.)
+        const cause = await Promise.race([
+          Promise.allSettled([factsP, rowsP]).then((xs) => xs.find((x): x is PromiseRejectedResult => x.status === 'rejected')),
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 150))
+        ])
+        if (cause) throw toAppError(cause.reason)
         throw new AppError(/refused read access/.test(why) ? 'FORBIDDEN' : 'INTERNAL', why)
       }
-      // The batch archive's listing by pg_restore runs while the files are split out.
-      const listedP = single ? null : listFile(tools, sharedArchive!)
-      listedP?.catch(() => {})
       tt = performance.now()
       const [facts, pub] = await Promise.all([factsP, rowsP])
       trace('snapshot.factsAndRows.extraWait', tt)
@@ -676,69 +714,24 @@ export class BackupService {
       } else {
         job.progress.phase = 'splitting'
         this.emit(job, true)
-        let info
+        tt = performance.now()
+        const f = following!
         try {
-          tt = performance.now()
-          info = await readArchive(sharedArchive!)
-          trace('split.readArchive', tt)
+          await f.done
         } catch (e) {
           if (e instanceof ArchiveFormatError) throw new AppError('INTERNAL', `The shared pg_dump archive could not be split: ${e.message}`)
           throw e
         }
-        const bySchema = entriesBySchema(info, writable.map((t) => t.schema!))
-        // Each tenant's file goes through write, fsync, rename and verification (checksums,
-        // entry-by-entry check against the batch archive) on its own; several tenants are in
-        // flight at once so the file system's latencies overlap.
-        srcFd = openSync(sharedArchive!, 'r')
-        verifying.length = 0
-        written.length = 0
-        const limit = limiter(8)
-        for (const t of writable) {
-          const entries = bySchema.get(t.schema!)!
-          verifying.push(
-            limit(async () => {
-              if (signal.aborted) return
-              job.progress.tenantSlug = t.slug
-              const tfh = await open(temps.get(t.id)!, 'r+')
-              try {
-                const w = new ContainerWriter(tfh)
-                await w.writeHeader()
-                w.beginPart(SCHEMA_PART)
-                let t1 = performance.now()
-                await writeSchemaArchive(srcFd!, info, entries, (b) => w.write(b))
-                w.endPart()
-                trace('split.writeSchemaArchive', t1)
-                t1 = performance.now()
-                await this.finishFile(t, w, facts.get(t.schema!)!, pub, info.version, common, ids.get(t.id)!, plan.batchId, job, false)
-                trace('file.finish(public+manifest)', t1)
-                t1 = performance.now()
-                await tfh.sync()
-                trace('file.fsync', t1)
-              } finally {
-                await tfh.close()
-              }
-              if (signal.aborted) return
-              await this.renameInto(t, temps, dests)
-              const entry = { t, id: ids.get(t.id)!, err: null as string | null }
-              written.push(entry)
-              const t2 = performance.now()
-              entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null, { source: info!, entries, schema: t.schema! })
-              trace('verify', t2)
-              job.progress.phase = 'verifying'
-              this.emit(job)
-            }).catch((e) => {
-              fail(t, toAppError(e).message)
-            })
-          )
-        }
+        trace('split.afterDump', tt)
         tt = performance.now()
         await Promise.all(verifying)
-        trace('split+write+verify(all files)', tt)
+        trace('split.lastFiles', tt)
         if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
-        // pg_restore read the batch archive (one process for the batch); each split file was
-        // checked against it entry by entry (checkSplit) and by its checksums.
+        for (const t of writable) if (!f.scheduled.has(t.id)) fail(t, 'The shared pg_dump archive holds no complete dump of this schema.')
+        // pg_restore read the batch archive's table of contents (one process for the batch);
+        // each split file was checked against it entry by entry (checkSplit) and by its checksums.
         tt = performance.now()
-        const listed = new ListIndex(await listedP!)
+        const listed = new ListIndex(await f.listed)
         for (const w of written) {
           try {
             listed.check(w.t.schema!, facts.get(w.t.schema!)!.tables.map((x) => x.table))
@@ -757,6 +750,8 @@ export class BackupService {
       const cancelled = signal.aborted
       // Background work of this run ends first; files it already renamed are not recorded
       // as backups now, so they go too: nothing stays under a final name for a failed run.
+      following?.stop()
+      await following?.done.catch(() => {})
       await Promise.allSettled(verifying)
       for (const w of written) {
         if (!outcomes.has(w.t.id)) await rm(dests.get(w.t.id)!, { force: true }).catch(() => {})
@@ -776,9 +771,118 @@ export class BackupService {
       // On failure the snapshot's queries may be waiting on a lock: drop the connection, don't wait.
       if (snap) await snap.abort()
       if (env) await env.cleanup()
-      if (srcFd !== null) closeSync(srcFd)
+      following?.stop()
+      await following?.done.catch(() => {})
+      following?.close()
       if (sharedArchive) await rm(sharedArchive, { force: true })
       for (const tmp of temps.values()) await rm(tmp, { force: true }).catch(() => {})
+    }
+  }
+
+  /**
+   * Follows the batch archive while pg_dump writes it and schedules each tenant's file
+   * (write, fsync, rename, verify; several at a time) once all its data blocks are on
+   * disk. pg_restore --list reads the archive's table of contents as soon as it is written.
+   */
+  private followBatch(
+    archive: string,
+    writable: TenantRef[],
+    dests: Map<string, string>,
+    temps: Map<string, string>,
+    ids: Map<string, string>,
+    batchId: string | null,
+    common: CommonMeta,
+    tools: PgTools,
+    job: Job,
+    x: {
+      factsAndRows: Promise<[Map<string, SchemaFacts>, Awaited<ReturnType<SnapshotSession['publicRows']>>]>
+      dumpExited: () => boolean
+      verifying: Promise<void>[]
+      written: { t: TenantRef; id: string; err: string | null }[]
+      fail: (t: TenantRef, error: string) => void
+    }
+  ): BatchFollow {
+    const stopper = new AbortController()
+    const srcFd = openSync(archive, 'r')
+    const bySchemaName = new Map(writable.map((t) => [t.schema!, t]))
+    const scheduled = new Set<string>()
+    const limit = limiter(8)
+    let info: ArchiveInfo | null = null
+    let bySchema = new Map<string, TocEntry[]>()
+    // Data blocks still to come, per schema; and which schemas each data entry belongs to.
+    const left = new Map<string, number>()
+    const owners = new Map<number, string[]>()
+    let listDone: Promise<string> | null = null
+    const stopped = () => stopper.signal.aborted || job.abort.signal.aborted
+
+    const write = async (t: TenantRef) => {
+      const [facts, pub] = await x.factsAndRows
+      if (stopped()) return
+      job.progress.tenantSlug = t.slug
+      const entries = bySchema.get(t.schema!)!
+      const tfh = await open(temps.get(t.id)!, 'r+')
+      try {
+        const w = new ContainerWriter(tfh)
+        await w.writeHeader()
+        w.beginPart(SCHEMA_PART)
+        await writeSchemaArchive(srcFd, info!, entries, (b) => w.write(b))
+        w.endPart()
+        await this.finishFile(t, w, facts.get(t.schema!)!, pub, info!.version, common, ids.get(t.id)!, batchId, job, false)
+        await tfh.sync()
+      } finally {
+        await tfh.close()
+      }
+      if (stopped()) return
+      await this.renameInto(t, temps, dests)
+      const entry = { t, id: ids.get(t.id)!, err: null as string | null }
+      x.written.push(entry)
+      entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null, { source: info!, entries, schema: t.schema! })
+      job.progress.phase = 'verifying'
+      this.emit(job)
+    }
+    const schedule = (t: TenantRef) => {
+      scheduled.add(t.id)
+      x.verifying.push(limit(() => write(t)).catch((e) => x.fail(t, toAppError(e).message)))
+    }
+
+    const done = followArchive(archive, {
+      finished: x.dumpExited,
+      signal: stopper.signal,
+      onToc: (toc) => {
+        info = toc
+        bySchema = entriesBySchema(toc, bySchemaName.keys())
+        const head = Buffer.allocUnsafe(toc.dataStart)
+        if (readSync(srcFd, head, 0, toc.dataStart, 0) !== toc.dataStart) throw new ArchiveFormatError('The archive changed while it was read.')
+        const list = startList(tools)
+        list.feed(head)
+        list.end()
+        listDone = list.done
+        for (const [schema, entries] of bySchema) {
+          const data = entries.filter(expectsData)
+          for (const e of data) owners.set(e.dumpId, [...(owners.get(e.dumpId) ?? []), schema])
+          if (data.length) left.set(schema, data.length)
+          else schedule(bySchemaName.get(schema)!)
+        }
+      },
+      onBlock: (e) => {
+        for (const schema of owners.get(e.dumpId) ?? []) {
+          const n = left.get(schema)! - 1
+          if (n > 0) left.set(schema, n)
+          else {
+            left.delete(schema)
+            schedule(bySchemaName.get(schema)!)
+          }
+        }
+      }
+    })
+    const listed = done.then(() => listDone ?? Promise.reject(new ArchiveFormatError('pg_dump wrote no table of contents.')))
+    listed.catch(() => {})
+    return {
+      done,
+      listed,
+      scheduled,
+      stop: () => stopper.abort(),
+      close: () => closeSync(srcFd)
     }
   }
 
@@ -1088,17 +1192,6 @@ function startList(tools: PgTools): ListRun {
 /** The list must show every table of the manifest, with its data. */
 function checkListOutput(out: string, b: OpenedBackup): void {
   new ListIndex(out).check(b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema, b.manifest.schemaTables.map((t) => t.table))
-}
-
-/** `pg_restore --list <file>` (an archive on disk). */
-async function listFile(tools: PgTools, path: string): Promise<string> {
-  const run = runTool(tools.pgRestore.path, ['--list', path], { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') })
-  let out = ''
-  run.child.stdout!.setEncoding('utf8')
-  run.child.stdout!.on('data', (x: string) => (out += x))
-  const res = await run.done
-  if (res.code !== 0) throw new AppError('INTERNAL', `pg_restore cannot read the batch archive: ${describeToolFailure('pg_restore', res)}`)
-  return out
 }
 
 /**
