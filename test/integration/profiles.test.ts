@@ -212,6 +212,7 @@ describe('connection profiles (real PostgreSQL, real Secret Service)', () => {
     expect(r.data.secrets).toEqual({ password: true, stripeKey: false, redisPassword: true })
     expect(JSON.parse((await ctx.secrets.get(idA))!)).toEqual({ password: CANARY, redisPassword: 'redis-canary-pw' })
     const d = await call('profiles:delete', { id: idA })
+    expect(d.ok ? 'ok' : d.error).toBe('ok')
     expect(d.data.profiles.map((p: { id: string }) => p.id)).toEqual([idB])
     expect(await ctx.secrets.get(idA)).toBeNull()
   })
