@@ -25,15 +25,12 @@ import { loadMigrations, runMigrations } from '../src-main/db/migrate'
 import { SessionService } from '../src-main/services/session'
 import { PG_PASSWORD } from '../test/support/pg-server'
 import { benchServer } from './backup-fleet'
+import { median } from './stats'
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5)
 const LOOP = Number(process.env.BENCH_LOOP ?? 100)
 const BATCH = 100
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
-}
 const secs = (ms: number) => (ms / 1000).toFixed(2)
 
 interface FleetResult {
