@@ -1,9 +1,9 @@
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import pg from 'pg'
-import { redact, registerSecret } from '../core/logger'
+import { redact } from '../core/logger'
 import { loadMigrations, runMigrations } from '../db/migrate'
 import { seedFleet } from '../seed/generator'
+import { connectCli, parseCli, runCli } from './common'
 
 const USAGE = `Usage: npm run db:seed -- --database-url postgresql://user:pass@host:5432/db [options]
   --tenants N           number of demo tenants (default 200)
@@ -36,33 +36,19 @@ function secs(ms: number): string {
 }
 
 async function main(): Promise<number> {
-  let values: Values
-  try {
-    values = parseArgs({
-      options: {
-        'database-url': { type: 'string' },
-        tenants: { type: 'string' },
-        seed: { type: 'string' },
-        'template-schema': { type: 'string' },
-        'tenant-prefix': { type: 'string' },
-        'migrations-dir': { type: 'string' },
-        append: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    }).values as Values
-  } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    console.log(USAGE)
-    return 0
-  }
-  const url = values['database-url'] ?? process.env.NCHAT_DATABASE_URL
-  if (!url) {
-    console.error(`No database given.\n${USAGE}`)
-    return 2
-  }
+  const args = parseCli<Values>(
+    {
+      tenants: { type: 'string' },
+      seed: { type: 'string' },
+      'template-schema': { type: 'string' },
+      'tenant-prefix': { type: 'string' },
+      'migrations-dir': { type: 'string' },
+      append: { type: 'boolean' }
+    },
+    USAGE
+  )
+  if (typeof args === 'number') return args
+  const { values, url } = args
   let tenants: number
   let seed: number
   try {
@@ -72,21 +58,9 @@ async function main(): Promise<number> {
     console.error(`${(e as Error).message}\n${USAGE}`)
     return 2
   }
-  try {
-    const pw = new URL(url).password
-    if (pw) registerSecret(decodeURIComponent(pw))
-  } catch {
-    // not a URL: pg reports it below
-  }
   const started = Date.now()
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'nchat-console-seed' })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-  } catch (e) {
-    console.error(`Cannot connect to ${redact(url)}: ${redact((e as Error).message || String((e as { code?: string }).code ?? e))}`)
-    return 1
-  }
+  const client = await connectCli(url, 'nchat-console-seed')
+  if (!client) return 1
   try {
     const files = await loadMigrations(values['migrations-dir'] ?? join(__dirname, '../../migrations'))
     const outcomes = await runMigrations(client, files)
@@ -139,10 +113,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(redact(String((e as Error)?.message ?? e)))
-    process.exit(1)
-  }
-)
+runCli(main)
