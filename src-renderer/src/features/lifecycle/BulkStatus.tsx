@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { SuspendReason } from '../../../../src-preload/contract'
 import { StatusPill } from '../../components/Pill'
 import type { TenantSelection } from '../tenants/selection'
+import { GatedButton } from './GatedButton'
 import { Dialog, ErrorNote, Warnings } from './Dialog'
 import { ReasonPicker } from './ReasonDialog'
 import { useBulkStatus, useCapabilities } from './queries'
@@ -17,16 +18,9 @@ export function BulkStatusButton({ selection, action }: { selection: TenantSelec
   const label = action === 'suspend' ? 'Suspend' : 'Reactivate'
   return (
     <>
-      <button
-        type="button"
-        className="btn btn-small"
-        disabled={!p?.allowed}
-        title={p && !p.allowed ? p.reason ?? undefined : undefined}
-        onClick={() => setOpen(true)}
-        data-testid={`lc-bulk-${action}`}
-      >
+      <GatedButton permission={p} className="btn btn-small" onClick={() => setOpen(true)} data-testid={`lc-bulk-${action}`}>
         {label} {selection.count}
-      </button>
+      </GatedButton>
       {open && <BulkDialog selection={selection} action={action} onClose={() => setOpen(false)} />}
     </>
   )

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { checkSlug } from '../../../../src-preload/contract'
+import { GatedButton } from './GatedButton'
 import { Dialog, ErrorNote, Warnings } from './Dialog'
 import { useCapabilities, useCreateTenant } from './queries'
 import './lifecycle.css'
@@ -149,16 +150,9 @@ export function CreateTenantButton({ onCreated }: { onCreated?(id: string): void
   const p = caps.data?.actions.create
   return (
     <>
-      <button
-        type="button"
-        className="btn lc-primary"
-        disabled={!p?.allowed}
-        title={p && !p.allowed ? p.reason ?? undefined : undefined}
-        onClick={() => setOpen(true)}
-        data-testid="lc-create"
-      >
+      <GatedButton permission={p} className="btn lc-primary" onClick={() => setOpen(true)} data-testid="lc-create">
         Create tenant
-      </button>
+      </GatedButton>
       {open && (
         <CreateTenantDialog
           onClose={() => setOpen(false)}

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { LifecycleAction, TenantDetail } from '../../../../src-preload/contract'
+import { GatedButton } from './GatedButton'
 import { EditTenantDialog } from './EditTenantDialog'
 import { HardDeleteDialog } from './HardDeleteDialog'
 import { ReasonDialog } from './ReasonDialog'
@@ -45,17 +46,15 @@ export function TenantActions({ tenant, onGone }: { tenant: TenantDetail; onGone
         {shown.map((b) => {
           const p = c?.actions[b.cap]
           return (
-            <button
+            <GatedButton
               key={b.id}
-              type="button"
+              permission={p}
               className={`btn btn-small${b.tone === 'danger' ? ' lc-danger-outline' : ''}`}
-              disabled={!p?.allowed}
-              title={p && !p.allowed ? p.reason ?? undefined : undefined}
               data-action={b.id}
               onClick={() => setOpen(b.id)}
             >
               {b.label}
-            </button>
+            </GatedButton>
           )
         })}
       </div>
