@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test'
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { targetFromUrl } from '../../src-main/db/connection'
 import { expect, test, type Harness } from './harness'
 
 /** Tenant lifecycle end to end: create, suspend with a reason, reactivate, edit, bulk suspend, hard delete. */
@@ -184,4 +185,39 @@ test('hard delete: shows what will be dropped, needs the typed slug, then drops 
   expect(log.map((l) => l.outcome)).toContain('ok')
   await page.getByTestId('lc-harddelete-dialog').getByRole('button', { name: 'Close' }).last().click()
   await expect(detail(page)).toHaveCount(0)
+})
+
+test('as the support role: create, edit, cancel and hard delete are disabled with the reason; suspend works', async ({ page, harness }) => {
+  const name = `e2e_support_${Math.random().toString(36).slice(2, 8)}`
+  const password = `pw-${Math.random().toString(36).slice(2)}`
+  await harness.sql(`CREATE ROLE ${name} LOGIN PASSWORD '${password}' IN ROLE nchat_console_support`)
+  try {
+    const u = new URL(harness.dbUrl)
+    u.username = name
+    u.password = password
+    await harness.switchTarget(targetFromUrl(u.toString(), { operator: { name: 'Support Person', email: 'support@example.com' } }))
+    await harness.open()
+    const reason = /Needs the admin console role; the connected database role has the support role/
+    await expect(page.getByTestId('lc-create')).toBeDisabled()
+    await expect(page.getByTestId('lc-create')).toHaveAttribute('title', reason)
+
+    const [t] = await harness.sql<{ slug: string }>(`SELECT slug FROM public.tenants WHERE status = 'active' ORDER BY slug LIMIT 1`)
+    await openTenant(page, harness, t!.slug)
+    for (const label of ['Edit', 'Cancel tenant']) {
+      const b = actions(page).getByRole('button', { name: label, exact: true })
+      await expect(b).toBeDisabled()
+      await expect(b).toHaveAttribute('title', reason)
+    }
+    await expect(page.getByTestId('lc-denied')).toContainText('Needs the admin console role')
+    await shot(page, 'lifecycle-support-role')
+    // What support may do still works, and the database lets it (column grants on tenants).
+    await actions(page).getByRole('button', { name: 'Suspend', exact: true }).click()
+    const sd = page.getByTestId('lc-suspend-dialog')
+    await sd.getByLabel('Payment failure').check()
+    await sd.getByTestId('lc-confirm').click()
+    await expect.poll(() => status(harness, t!.slug)).toBe('suspended')
+  } finally {
+    await harness.switchTarget(null).catch(() => {})
+    await harness.sql(`DROP OWNED BY ${name}; DROP ROLE ${name}`).catch(() => {})
+  }
 })
