@@ -41,7 +41,7 @@ import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openB
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
 import { restoreBackup, type RestoreMode } from './restore'
-import { SnapshotSession, resolveTenants, type SchemaFacts, type TenantRef } from './snapshot'
+import { SnapshotSession, resolveTenants, rowSecurityBlock, type SchemaFacts, type TenantRef } from './snapshot'
 import { findPgTools, serverMajor, type PgTools } from './tools'
 
 export const SCHEMA_PART = 'schema.dump'
@@ -204,12 +204,14 @@ export class BackupService {
     try {
       serverVersion = (await this.session.get()).serverVersion
       const t = await this.tools()
+      // A login that row security would filter cannot make any backup: said here, before a click.
+      const blocked = await rowSecurityBlock(this.db)
       return {
-        ok: true,
+        ok: blocked === null,
         pgDump: { path: t.pgDump.path, version: t.pgDump.version },
         pgRestore: { path: t.pgRestore.path, version: t.pgRestore.version },
         serverVersion,
-        message: null
+        message: blocked?.message ?? null
       }
     } catch (e) {
       return { ok: false, pgDump: null, pgRestore: null, serverVersion, message: toAppError(e).message }

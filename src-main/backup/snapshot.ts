@@ -6,6 +6,7 @@
  */
 import pg from 'pg'
 import { AppError } from '../core/errors'
+import type { Queryable } from '../db/connection'
 import { quoteIdent, qualify } from '../core/ident'
 import type { TableCount } from './container'
 
@@ -100,36 +101,9 @@ export class SnapshotSession {
     await this.checkRowSecurity(schemas)
   }
 
-  /**
-   * A backup reads with row security off, so a table whose rows a policy would filter for
-   * this role is an error, not a silently partial backup (pg_dump does the same). Roles
-   * that bypass row security (superuser, BYPASSRLS) and tables the role owns (without
-   * FORCE) are fine; anything else is refused here, in words, before pg_dump fails on it.
-   */
   private async checkRowSecurity(schemas: string[]): Promise<void> {
-    const me = await this.client.query<{ bypass: boolean; usr: string }>(
-      `SELECT rolsuper OR rolbypassrls AS bypass, rolname AS usr FROM pg_roles WHERE rolname = current_user`
-    )
-    if (me.rows[0]?.bypass) return
-    const r = await this.client.query<{ t: string }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS t
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity
-          AND (n.nspname = ANY($1) OR (n.nspname = 'public' AND c.relname = ANY($2)))
-          AND NOT (pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)
-        ORDER BY n.nspname = 'public' DESC, 1`,
-      [schemas, PUBLIC_TABLES.map((t) => t.table)]
-    )
-    if (!r.rows.length) return
-    const who = me.rows[0]?.usr ?? 'the connected role'
-    const names = r.rows.map((x) => x.t)
-    throw new AppError(
-      'FORBIDDEN',
-      `The connected role ${who} cannot back up tables with row-level security (${names.slice(0, 4).join(', ')}${names.length > 4 ? `, and ${names.length - 4} more` : ''}): ` +
-        `their policies would hide rows from it, and a backup must hold every row. Use a login with BYPASSRLS for backups ` +
-        `(a superuser runs: ALTER ROLE ${quoteIdent(who)} BYPASSRLS).`,
-      { tables: names.slice(0, 20) }
-    )
+    const why = await rowSecurityBlock(this.client, schemas)
+    if (why) throw new AppError('FORBIDDEN', why.message, { tables: why.tables })
   }
 
   /** Tables (with row counts) and sequences of each schema, in the snapshot. */
@@ -210,6 +184,35 @@ export class SnapshotSession {
     await this.client.query('COMMIT').catch(() => {})
     await this.client.end().catch(() => {})
   }
+}
+
+/**
+ * A backup reads with row security off, so a table whose rows a policy would filter for
+ * this role is an error, not a silently partial backup (pg_dump does the same). Roles
+ * that bypass row security (superuser, BYPASSRLS) and tables the role owns (without
+ * FORCE) are fine. Returns why this login cannot back up the public tenancy tables (and
+ * the given tenant schemas), or null.
+ */
+export async function rowSecurityBlock(db: Queryable, schemas: string[] = []): Promise<{ message: string; tables: string[] } | null> {
+  const me = await db.query<{ bypass: boolean; usr: string }>(`SELECT rolsuper OR rolbypassrls AS bypass, rolname AS usr FROM pg_roles WHERE rolname = current_user`)
+  if (me.rows[0]?.bypass) return null
+  const r = await db.query<{ t: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS t
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity
+        AND (n.nspname = ANY($1) OR (n.nspname = 'public' AND c.relname = ANY($2)))
+        AND NOT (pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)
+      ORDER BY n.nspname = 'public' DESC, 1`,
+    [schemas, PUBLIC_TABLES.map((t) => t.table)]
+  )
+  if (!r.rows.length) return null
+  const who = me.rows[0]?.usr ?? 'the connected role'
+  const names = r.rows.map((x) => x.t)
+  const message =
+    `The connected role ${who} cannot back up tables with row-level security (${names.slice(0, 4).join(', ')}${names.length > 4 ? `, and ${names.length - 4} more` : ''}): ` +
+    `their policies would hide rows from it, and a backup must hold every row. Use a login with BYPASSRLS for backups ` +
+    `(a superuser runs: ALTER ROLE ${quoteIdent(who)} BYPASSRLS).`
+  return { message, tables: names.slice(0, 20) }
 }
 
 /** Looks tenants up with their schema as PostgreSQL stores it. */

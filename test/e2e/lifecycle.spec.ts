@@ -187,7 +187,7 @@ test('hard delete: shows what will be dropped, needs the typed slug, then drops 
   await expect(detail(page)).toHaveCount(0)
 })
 
-test('as the support role: create, edit, cancel and hard delete are disabled with the reason; suspend works', async ({ page, harness }) => {
+test('as the support role: admin actions, and backups without BYPASSRLS, are disabled with the reason; suspend works', async ({ page, harness }) => {
   const name = `e2e_support_${Math.random().toString(36).slice(2, 8)}`
   const password = `pw-${Math.random().toString(36).slice(2)}`
   await harness.sql(`CREATE ROLE ${name} LOGIN PASSWORD '${password}' IN ROLE nchat_console_support`)
@@ -209,6 +209,9 @@ test('as the support role: create, edit, cancel and hard delete are disabled wit
       await expect(b).toHaveAttribute('title', reason)
     }
     await expect(page.getByTestId('lc-denied')).toContainText('Needs the admin console role')
+    // This login lacks BYPASSRLS and the app's tables use row-level security: no backup can be complete.
+    await expect(detail(page).getByTestId('backup-tenant')).toBeDisabled()
+    await expect(detail(page).getByTestId('backup-tenant')).toHaveAttribute('title', /BYPASSRLS/)
     await shot(page, 'lifecycle-support-role')
     // What support may do still works, and the database lets it (column grants on tenants).
     await actions(page).getByRole('button', { name: 'Suspend', exact: true }).click()

@@ -75,10 +75,15 @@ describe('backups as the support role', () => {
     expect(end.message).toContain(`ALTER ROLE "${support.name}" BYPASSRLS`)
     expect(existsSync(file)).toBe(false)
     expect(readdirSync(dir)).toEqual([])
+    // The tool status says so before anyone clicks (the UI disables its backup buttons with it).
+    const tools = await call('backups:tools', {})
+    expect(tools.ok && tools.data).toMatchObject({ ok: false, message: expect.stringMatching(/BYPASSRLS/) })
   })
 
   it('with BYPASSRLS, support exports a verified file with every row', async () => {
     await c.query(`ALTER ROLE ${support.name} BYPASSRLS`)
+    const tools = await call('backups:tools', {})
+    expect(tools.ok && tools.data).toMatchObject({ ok: true, message: null })
     const file = join(dir, 'granted.nchatbak')
     const end = await exportVia(ids.granted!, file)
     expect([end.status, end.message]).toEqual(['succeeded', null])

@@ -1,12 +1,19 @@
 import type { TenantSelection } from '../tenants/selection'
-import { useExportMany, useExportTenant } from './queries'
+import { useBackupTools, useExportMany, useExportTenant } from './queries'
+
+/** Why no backup can be made here (tools missing, or a login row security would filter), or undefined. */
+function useBackupBlock(): string | undefined {
+  const tools = useBackupTools()
+  return tools.data && !tools.data.ok ? tools.data.message ?? 'Backups are unavailable.' : undefined
+}
 
 /** "Back up" for one tenant: main asks the OS where to save; progress shows on the Backups screen. */
 export function BackupTenantButton({ tenantId, small = true }: { tenantId: string; small?: boolean }) {
   const m = useExportTenant()
+  const blocked = useBackupBlock()
   return (
     <span className="bk-inline">
-      <button type="button" className={small ? 'btn btn-small' : 'btn'} disabled={m.isPending} onClick={() => m.mutate(tenantId)} data-testid="backup-tenant">
+      <button type="button" className={small ? 'btn btn-small' : 'btn'} disabled={m.isPending || Boolean(blocked)} title={blocked} onClick={() => m.mutate(tenantId)} data-testid="backup-tenant">
         {m.isPending ? 'Choosing file…' : 'Back up'}
       </button>
       {m.data && <span className="muted small"> Started: see Backups.</span>}
@@ -18,12 +25,14 @@ export function BackupTenantButton({ tenantId, small = true }: { tenantId: strin
 /** "Back up" for the directory's selection (one batch, a file per tenant). */
 export function BackupSelectionButton({ selection }: { selection: TenantSelection }) {
   const m = useExportMany()
+  const blocked = useBackupBlock()
   return (
     <span className="bk-inline">
       <button
         type="button"
         className="btn btn-small"
-        disabled={m.isPending}
+        disabled={m.isPending || Boolean(blocked)}
+        title={blocked}
         data-testid="backup-selection"
         onClick={() =>
           m.mutate(

@@ -261,7 +261,7 @@ export function BackupsScreen() {
           <p className="page-sub">One verified file per tenant: its schema (pg_dump custom format), its public rows, and a manifest.</p>
         </div>
         <div className="bk-head-actions">
-          <button type="button" className="btn" disabled={all.isPending || !tools.data?.ok} onClick={() => all.mutate({ all: true })} data-testid="backup-all">
+          <button type="button" className="btn" disabled={all.isPending || !tools.data?.ok} title={tools.data && !tools.data.ok ? tools.data.message ?? undefined : undefined} onClick={() => all.mutate({ all: true })} data-testid="backup-all">
             Back up all tenants…
           </button>
           {admin && (
