@@ -412,17 +412,11 @@ function skipChunks(r: Reader, intSize: number): void {
 const GLOBAL_DESCS = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH'])
 
 /**
- * The entries that make up one schema's dump, as `pg_dump -n schema` would write them:
+ * The entries that make up each schema's dump, as `pg_dump -n schema` would write them:
  * the session-setting entries, the SCHEMA entry, everything in the schema, and the
- * namespace-less entries (comments, ACLs) that depend only on what is selected.
- */
-export function entriesForSchema(info: ArchiveInfo, schema: string): TocEntry[] {
-  return entriesBySchema(info, [schema]).get(schema) ?? []
-}
-
-/**
- * `entriesForSchema` for many schemas in one pass over the archive's entries (a batch
- * archive holds ~100 entries per schema, so a per-schema scan would be quadratic).
+ * namespace-less entries (comments, ACLs) that depend only on what is selected. One pass
+ * over the archive's entries for all schemas (a batch archive holds ~100 entries per
+ * schema, so a per-schema scan would be quadratic).
  */
 export function entriesBySchema(info: ArchiveInfo, schemas: Iterable<string>): Map<string, TocEntry[]> {
   const wanted = new Set(schemas)

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBackup } from '../../src-main/backup/container'
-import { freshDatabase } from '../support/db'
-import { TestPlatform, makeService, makeTenant, migrate, schemaFingerprint } from './backup-support'
+import type { freshDatabase } from '../support/db'
+import { TestPlatform, makeService, makeTenant, migratedDatabase, schemaFingerprint } from './backup-support'
 
 let db: Awaited<ReturnType<typeof freshDatabase>>
 let c: pg.Client
@@ -14,13 +14,8 @@ const ids: string[] = []
 let busyId = ''
 
 beforeAll(async () => {
-  db = await freshDatabase('bkb')
+  db = await migratedDatabase('bkb')
   c = db.client
-  try {
-    await migrate(c)
-  } catch {
-    await migrate(c)
-  }
   for (let i = 1; i <= 5; i++) ids.push(await makeTenant(c, `fleet${i}`))
   busyId = await makeTenant(c, 'busy', { messages: 150_000 })
 })

@@ -5,8 +5,8 @@ import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppContext } from '../../src-main/context'
 import { createRegistry, handlers } from '../../src-main/ipc'
-import { freshDatabase } from '../support/db'
-import { TestPlatform, makeService, makeTenant, migrate } from './backup-support'
+import type { freshDatabase } from '../support/db'
+import { TestPlatform, makeService, makeTenant, migratedDatabase } from './backup-support'
 import { dropRole, loginRole, urlFor } from './lifecycle-support'
 
 /**
@@ -24,13 +24,8 @@ const ids: Record<string, string> = {}
 let dir: string
 
 beforeAll(async () => {
-  db = await freshDatabase('bkroles')
+  db = await migratedDatabase('bkroles')
   c = db.client
-  try {
-    await migrate(c)
-  } catch {
-    await migrate(c) // group roles are cluster-wide; a parallel file may have raced us
-  }
   ids.granted = await makeTenant(c, 'granted')
   // What the console's tenant creation grants the support group on a new schema.
   await c.query(`GRANT USAGE ON SCHEMA tenant_granted TO nchat_console_support;

@@ -11,6 +11,7 @@ import { ConnectionManager, targetFromUrl } from '../../src-main/db/connection'
 import { loadMigrations, runMigrations } from '../../src-main/db/migrate'
 import { templateDdl } from '../../src-main/seed/template'
 import { SessionService } from '../../src-main/services/session'
+import { freshDatabase } from '../support/db'
 
 export class TestPlatform implements Platform {
   events: { event: EventName; payload: unknown }[] = []
@@ -37,6 +38,17 @@ export class TestPlatform implements Platform {
 
 export async function migrate(client: pg.Client): Promise<void> {
   await runMigrations(client, await loadMigrations(resolve(__dirname, '../../migrations')))
+}
+
+/** A fresh database with the console's migrations applied. */
+export async function migratedDatabase(prefix: string): Promise<Awaited<ReturnType<typeof freshDatabase>>> {
+  const db = await freshDatabase(prefix)
+  try {
+    await migrate(db.client)
+  } catch {
+    await migrate(db.client) // group roles are cluster-wide; a parallel file may have raced us
+  }
+  return db
 }
 
 /** A tenant with the realistic template, rows in every table kind, and public rows. */

@@ -6,8 +6,8 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inject } from 'vitest'
 import { openBackup } from '../../src-main/backup/container'
-import { freshDatabase } from '../support/db'
-import { TestPlatform, makeService, makeTenant, migrate, publicFingerprint, schemaFingerprint } from './backup-support'
+import type { freshDatabase } from '../support/db'
+import { TestPlatform, makeService, makeTenant, migratedDatabase, publicFingerprint, schemaFingerprint } from './backup-support'
 
 let db: Awaited<ReturnType<typeof freshDatabase>>
 let c: pg.Client
@@ -17,13 +17,8 @@ let dir: string
 const ids: Record<string, string> = {}
 
 beforeAll(async () => {
-  db = await freshDatabase('bk')
+  db = await migratedDatabase('bk')
   c = db.client
-  try {
-    await migrate(c)
-  } catch {
-    await migrate(c) // group roles are cluster-wide; a parallel file may have raced us
-  }
   ids.acme = await makeTenant(c, 'acme')
   ids.acmex = await makeTenant(c, 'acmex')
   ids.globex = await makeTenant(c, 'globex')

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inject } from 'vitest'
 import { ArchiveFormatError, expectsData, followArchive, readArchive, type TocEntry } from '../../src-main/backup/pgarchive'
-import { freshDatabase } from '../support/db'
-import { makeTenant, migrate } from './backup-support'
+import type { freshDatabase } from '../support/db'
+import { makeTenant, migratedDatabase } from './backup-support'
 
 /**
  * Batch backups read pg_dump's archive while pg_dump is still writing it. A real archive
@@ -18,12 +18,7 @@ let archive: Buffer
 const dir = mkdtempSync(join(tmpdir(), 'nchat-follow-'))
 
 beforeAll(async () => {
-  db = await freshDatabase('follow')
-  try {
-    await migrate(db.client)
-  } catch {
-    await migrate(db.client)
-  }
+  db = await migratedDatabase('follow')
   await makeTenant(db.client, 'one')
   await makeTenant(db.client, 'two', { messages: 20_000 })
   const file = join(dir, 'shared.dump')
