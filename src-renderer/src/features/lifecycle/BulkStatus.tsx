@@ -3,7 +3,7 @@ import type { SuspendReason } from '../../../../src-preload/contract'
 import { StatusPill } from '../../components/Pill'
 import type { TenantSelection } from '../tenants/selection'
 import { GatedButton } from './GatedButton'
-import { Dialog, ErrorNote, Warnings } from './Dialog'
+import { ConfirmFooter, Dialog, ErrorNote, Warnings } from './Dialog'
 import { ReasonPicker } from './ReasonDialog'
 import { useBulkStatus, useCapabilities } from './queries'
 import './lifecycle.css'
@@ -50,20 +50,16 @@ function BulkDialog({ selection, action, onClose }: { selection: TenantSelection
             Close
           </button>
         ) : (
-          <>
-            <button type="button" className="btn" onClick={onClose}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="btn lc-primary"
-              disabled={!valid || m.isPending}
-              data-testid="lc-confirm"
-              onClick={() => m.mutate({ ids: rows.map((x) => x.id), action, reason: reason as SuspendReason, note: note.trim() || undefined })}
-            >
-              {m.isPending ? 'Working…' : `${label} all`}
-            </button>
-          </>
+          <ConfirmFooter
+            cancel="Cancel"
+            onCancel={onClose}
+            confirm={`${label} all`}
+            busy="Working…"
+            pending={m.isPending}
+            disabled={!valid}
+            testId="lc-confirm"
+            onConfirm={() => m.mutate({ ids: rows.map((x) => x.id), action, reason: reason as SuspendReason, note: note.trim() || undefined })}
+          />
         )
       }
     >

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { checkSlug } from '../../../../src-preload/contract'
 import { GatedButton } from './GatedButton'
-import { Dialog, ErrorNote, Warnings } from './Dialog'
+import { ConfirmFooter, Dialog, ErrorNote, Warnings } from './Dialog'
 import { useCapabilities, useCreateTenant } from './queries'
 import './lifecycle.css'
 
@@ -57,20 +57,16 @@ export function CreateTenantDialog({ onClose, onCreated }: { onClose(): void; on
       onClose={onClose}
       testId="lc-create-dialog"
       footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn lc-primary"
-            disabled={!valid || m.isPending}
-            data-testid="lc-create-submit"
-            onClick={() => m.mutate({ name: name.trim(), slug: s, ownerName: ownerName.trim(), ownerEmail: ownerEmail.trim(), plan, billingInterval: interval, trial })}
-          >
-            {m.isPending ? 'Creating…' : 'Create tenant'}
-          </button>
-        </>
+        <ConfirmFooter
+          cancel="Cancel"
+          onCancel={onClose}
+          confirm="Create tenant"
+          busy="Creating…"
+          pending={m.isPending}
+          disabled={!valid}
+          testId="lc-create-submit"
+          onConfirm={() => m.mutate({ name: name.trim(), slug: s, ownerName: ownerName.trim(), ownerEmail: ownerEmail.trim(), plan, billingInterval: interval, trial })}
+        />
       }
     >
       <label className="lc-field">

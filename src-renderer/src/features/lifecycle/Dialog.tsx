@@ -49,6 +49,40 @@ export function Dialog({
   )
 }
 
+/** A dialog's "keep as is" and "do it" buttons; the second shows `busy` while the request runs. */
+export function ConfirmFooter({
+  cancel,
+  onCancel,
+  confirm,
+  busy,
+  pending,
+  disabled,
+  danger = false,
+  onConfirm,
+  testId
+}: {
+  cancel: string
+  onCancel(): void
+  confirm: ReactNode
+  busy: string
+  pending: boolean
+  disabled: boolean
+  danger?: boolean
+  onConfirm(): void
+  testId: string
+}) {
+  return (
+    <>
+      <button type="button" className="btn" onClick={onCancel}>
+        {cancel}
+      </button>
+      <button type="button" className={`btn ${danger ? 'lc-danger' : 'lc-primary'}`} disabled={disabled || pending} data-testid={testId} onClick={onConfirm}>
+        {pending ? busy : confirm}
+      </button>
+    </>
+  )
+}
+
 /** An error answer as a sentence, with its code for tests and screen readers. */
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null

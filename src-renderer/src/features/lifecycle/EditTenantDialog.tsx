@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react'
 import { HEX_COLOR, checkAssetUrl, checkHostname, type EditableTenant } from '../../../../src-preload/contract'
 import { humanizeKey } from '../../lib/format'
-import { Dialog, ErrorNote, Warnings, conflictCurrent } from './Dialog'
+import { ConfirmFooter, Dialog, ErrorNote, Warnings, conflictCurrent } from './Dialog'
 import { useCapabilities, useEditable, useUpdateTenant } from './queries'
 
 interface Form {
@@ -171,14 +171,16 @@ function EditForm({ id, initial, onClose }: { id: string; initial: EditableTenan
             Close
           </button>
         ) : (
-          <>
-            <button type="button" className="btn" onClick={onClose}>
-              Discard
-            </button>
-            <button type="button" className="btn lc-primary" disabled={Object.keys(problems).length > 0 || m.isPending} onClick={save} data-testid="lc-save">
-              {m.isPending ? 'Saving…' : conflict ? 'Save over the current values' : 'Save'}
-            </button>
-          </>
+          <ConfirmFooter
+            cancel="Discard"
+            onCancel={onClose}
+            confirm={conflict ? 'Save over the current values' : 'Save'}
+            busy="Saving…"
+            pending={m.isPending}
+            disabled={Object.keys(problems).length > 0}
+            testId="lc-save"
+            onConfirm={save}
+          />
         )
       }
     >

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { formatBytes, formatDateTime, formatInt, formatRelative } from '../../lib/format'
-import { Dialog, ErrorNote, Warnings } from './Dialog'
+import { ConfirmFooter, Dialog, ErrorNote, Warnings } from './Dialog'
 import { useDeletePreview, useHardDelete } from './queries'
 
 /**
@@ -42,20 +42,17 @@ export function HardDeleteDialog({
       wide
       testId="lc-harddelete-dialog"
       footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            Keep tenant
-          </button>
-          <button
-            type="button"
-            className="btn lc-danger"
-            disabled={!ready || del.isPending}
-            data-testid="lc-confirm"
-            onClick={() => del.mutate({ id: tenant.id, confirmSlug: typed, expectedSchema: p!.schemaName, overrideReason: needsOverride ? override.trim() : undefined })}
-          >
-            {del.isPending ? 'Deleting…' : 'Delete permanently'}
-          </button>
-        </>
+        <ConfirmFooter
+          cancel="Keep tenant"
+          onCancel={onClose}
+          confirm="Delete permanently"
+          busy="Deleting…"
+          pending={del.isPending}
+          disabled={!ready}
+          danger
+          testId="lc-confirm"
+          onConfirm={() => del.mutate({ id: tenant.id, confirmSlug: typed, expectedSchema: p!.schemaName, overrideReason: needsOverride ? override.trim() : undefined })}
+        />
       }
     >
       {preview.isPending && <p className="muted">Reading what would be dropped…</p>}

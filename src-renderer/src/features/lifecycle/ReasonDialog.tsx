@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { SUSPEND_REASONS, SUSPEND_REASON_LABELS, type SuspendReason } from '../../../../src-preload/contract'
 import { StatusPill } from '../../components/Pill'
-import { Dialog, ErrorNote, Warnings, conflictCurrent } from './Dialog'
+import { ConfirmFooter, Dialog, ErrorNote, Warnings, conflictCurrent } from './Dialog'
 import { useStatusAction, type StatusAction } from './queries'
 
 const TITLES: Record<StatusAction, string> = {
@@ -73,20 +73,17 @@ export function ReasonDialog({
             Close
           </button>
         ) : (
-          <>
-            <button type="button" className="btn" onClick={onClose}>
-              Keep as is
-            </button>
-            <button
-              type="button"
-              className={`btn ${action === 'cancel' ? 'lc-danger' : 'lc-primary'}`}
-              disabled={!valid || m.isPending}
-              onClick={submit}
-              data-testid="lc-confirm"
-            >
-              {m.isPending ? 'Working…' : TITLES[action].replace(' tenant', '')}
-            </button>
-          </>
+          <ConfirmFooter
+            cancel="Keep as is"
+            onCancel={onClose}
+            confirm={TITLES[action].replace(' tenant', '')}
+            busy="Working…"
+            pending={m.isPending}
+            disabled={!valid}
+            danger={action === 'cancel'}
+            testId="lc-confirm"
+            onConfirm={submit}
+          />
         )
       }
     >
