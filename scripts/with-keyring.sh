@@ -12,5 +12,12 @@ export NCHAT_IN_KEYRING=1
 exec dbus-run-session -- bash -c '
   eval "$(printf "%s" "nchat-test-keyring" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
   export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+  # The daemon forks before it owns its bus name: wait (up to 20 s) so the first test
+  # does not see "no Secret Service".
+  for _ in $(seq 1 400); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+    sleep 0.05
+  done
   "$@"
 ' bash "$@"

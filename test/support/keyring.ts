@@ -59,17 +59,42 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
     if (r.status !== 0) throw new Error(`dbus-send failed: ${r.stderr}`)
     return r.stdout
   }
+  function collectionLocked(): boolean {
+    return /boolean true/.test(
+      dbusSend(['/org/freedesktop/secrets/aliases/default', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'])
+    )
+  }
+  // --daemonize returns before the daemon owns its bus name and has unlocked the login
+  // collection; a test that starts at once would see "no Secret Service" or "locked".
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    let state = 'not on the bus'
+    const owner = spawnSync(
+      'dbus-send',
+      ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
+      { env, encoding: 'utf8', timeout: 5_000 }
+    )
+    if (/boolean true/.test(owner.stdout ?? '')) {
+      try {
+        state = collectionLocked() ? 'locked' : 'ready'
+      } catch {
+        state = 'without a default collection'
+      }
+    }
+    if (state === 'ready') break
+    if (Date.now() > deadline) {
+      bus.kill('SIGTERM')
+      throw new Error(`gnome-keyring-daemon is still ${state} after 20 s`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
   const kr = {
     env,
     address,
     lock() {
       dbusSend(['/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/aliases/default'])
     },
-    isLocked() {
-      return /boolean true/.test(
-        dbusSend(['/org/freedesktop/secrets/aliases/default', 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'])
-      )
-    },
+    isLocked: collectionLocked,
     stop() {
       // gnome-keyring-daemon exits when its bus goes away.
       bus.kill('SIGTERM')
