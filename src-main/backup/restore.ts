@@ -49,6 +49,22 @@ export interface RestoreOptions {
   templateSchema?: string
   operator?: Operator
   sourceFile?: string
+  /**
+   * Aborting cancels the running statement and rolls everything back; the call then fails
+   * with CANCELLED. Once COMMIT has been sent, an abort no longer changes the outcome.
+   */
+  signal?: AbortSignal
+  onProgress?: (p: RestoreProgress) => void
+}
+
+export interface RestoreProgress {
+  /** Loading the schema; comparing counts and checking references; the public rows. */
+  phase: 'restoring' | 'verifying' | 'writing'
+  /** Tables whose rows have been loaded, of the backup's tables. */
+  tablesDone: number
+  tablesTotal: number
+  /** Bytes of the schema archive read so far. */
+  bytes: number
 }
 
 export interface RestoreOutcome {
@@ -126,14 +142,47 @@ async function insertRows(c: pg.ClientBase, table: string, cols: Col[], rows: st
   return n
 }
 
+/** Asks the server to cancel what a connection is running (from a second, short-lived connection). */
+async function cancelBackend(target: ConnectionTarget, busy: pg.Client): Promise<void> {
+  const pid = (busy as unknown as { processID?: number }).processID
+  if (!pid) return
+  const c = new pg.Client({ ...target.pg, application_name: 'nchat-console-cancel' } as pg.ClientConfig)
+  c.on('error', () => {})
+  try {
+    await c.connect()
+    await c.query('SELECT pg_cancel_backend($1)', [pid])
+  } catch (e) {
+    log.warn('could not cancel the restore statement; it stops at the next step', e)
+  } finally {
+    await c.end().catch(() => {})
+  }
+}
+
+const cancelledError = () => new AppError('CANCELLED', 'The restore was cancelled and rolled back; nothing was changed.')
+
 export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: RestoreOptions): Promise<RestoreOutcome> {
   const m = b.manifest
   const srcSchema = m.tenant.schemaAsStored ?? m.tenant.schema
   const warnings: string[] = []
+  const { signal } = opts
+  if (signal?.aborted) throw cancelledError()
+  const progress: RestoreProgress = { phase: 'restoring', tablesDone: 0, tablesTotal: m.schemaTables.length, bytes: 0 }
+  const report = () => opts.onProgress?.({ ...progress })
   const client = new pg.Client({ ...deps.target.pg, application_name: 'nchat-console-restore', statement_timeout: 0 } as pg.ClientConfig)
   client.on('error', () => {})
   await client.connect()
   let restore: ReturnType<typeof runTool> | null = null
+  let committing = false
+  let cancelling: Promise<void> | null = null
+  const onAbort = () => {
+    if (committing) return
+    restore?.kill()
+    cancelling = cancelBackend(deps.target, client)
+  }
+  signal?.addEventListener('abort', onAbort)
+  const checkpoint = () => {
+    if (signal?.aborted) throw cancelledError()
+  }
   try {
     await client.query('BEGIN')
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(deps.lockWaitMs))}`)
@@ -185,18 +234,30 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     if (opts.mode === 'scratch') args.push('--no-owner', '--no-acl')
     restore = runTool(deps.tools.pgRestore.path, args, { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') }, { stdin: 'pipe' })
     const input = partStream(b, 'schema.dump')
+    input.on('data', (d: Buffer) => (progress.bytes += d.length))
     restore.child.stdin!.on('error', () => {})
     input.pipe(restore.child.stdin!)
     const lockSql = `SET lock_timeout = ${Math.max(1, Math.floor(deps.lockWaitMs))}`
+    report()
     try {
-      await runRestoreScript(client, restore.child.stdout!, { afterPreamble: lockSql })
+      await runRestoreScript(client, restore.child.stdout!, {
+        afterPreamble: lockSql,
+        signal,
+        onCopy: (st) => {
+          progress.tablesDone = Math.min(st.copies, progress.tablesTotal)
+          report()
+        }
+      })
     } catch (e) {
       restore.kill()
       throw e
     }
     const res = await restore.done
     restore = null
+    checkpoint()
     if (res.code !== 0) throw new AppError('INVALID_INPUT', `Nothing was changed: ${describeToolFailure('pg_restore', res)}`)
+    progress.phase = 'verifying'
+    report()
     if (opts.mode !== 'same') {
       await client.query(`ALTER SCHEMA ${quoteIdent(srcSchema)} RENAME TO ${quoteIdent(finalSchema)}`)
       if (aside) await client.query(`ALTER SCHEMA ${quoteIdent(aside)} RENAME TO ${quoteIdent(srcSchema)}`)
@@ -223,6 +284,9 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     if (opts.mode !== 'same') await checkNoSourceReferences(client, finalSchema, srcSchema)
 
     // ---- public rows
+    checkpoint()
+    progress.phase = 'writing'
+    report()
     const pub = groupPublic((await readPart(b, 'public.jsonl')).toString('utf8'))
     for (const t of m.publicTables) {
       if ((pub.get(t.table)?.length ?? 0) !== t.rows) throw new AppError('INVALID_INPUT', `Nothing was changed: the backup's ${t.table} rows do not match its manifest.`)
@@ -253,6 +317,8 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
           ]
         )
       }
+      checkpoint()
+      committing = true
       await client.query('COMMIT')
     } else {
       await client.query('ROLLBACK')
@@ -260,6 +326,7 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     return { tenantId, tenantSlug, schema: finalSchema, tables: m.schemaTables.length, rows, counts, warnings }
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {})
+    if (signal?.aborted && !committing) throw cancelledError()
     if (e instanceof AppError) throw e
     const code = (e as { code?: string }).code
     const msg = (e as Error).message?.slice(0, 300) ?? ''
@@ -269,10 +336,12 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     if (code) throw new AppError('INTERNAL', `The restore failed and was rolled back; nothing was changed (${msg}).`)
     throw e
   } finally {
+    signal?.removeEventListener('abort', onAbort)
     if (restore) {
       restore.kill()
       await restore.done.catch(() => {})
     }
+    if (cancelling) await cancelling
     await client.end().catch(() => {})
   }
 }

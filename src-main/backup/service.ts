@@ -21,6 +21,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import type pg from 'pg'
 import type {
+  BackupPhase,
   BackupProgress,
   BackupRecord,
   BatchSummary,
@@ -61,6 +62,16 @@ export interface BackupOptions {
   notifyAfterMs?: number
 }
 
+export interface RestoreFileOptions {
+  mode: 'same' | 'copy'
+  newSlug?: string
+  newName?: string
+  /** The catalog's checksum of the file, when it was picked from the catalog. */
+  expectedSha256?: string | null
+  /** Where the safety backup goes (default: the backups folder's safety/). */
+  safetyDir?: string
+}
+
 interface Job {
   id: string
   kind: JobKind
@@ -68,6 +79,8 @@ interface Job {
   progress: BackupProgress
   catalogIds: Set<string>
   done: Promise<void>
+  /** Shown instead of the export's own phases (a restore's safety backup). */
+  pinnedPhase?: BackupPhase
 }
 
 interface CommonMeta {
@@ -265,12 +278,35 @@ export class BackupService {
     return job
   }
 
+  private setPhase(job: Job, phase: BackupPhase): void {
+    job.progress.phase = job.pinnedPhase ?? phase
+  }
+
   private lastEmit = new Map<string, number>()
+  private trailingEmit = new Map<string, NodeJS.Timeout>()
+  /**
+   * Progress events, at most one per job every 150 ms; a throttled update is sent when the
+   * window ends, so the renderer always ends up with the latest state.
+   */
   private emit(job: Job, force = false): void {
     const now = Date.now()
-    if (!force && now - (this.lastEmit.get(job.id) ?? 0) < 150) return
-    this.lastEmit.set(job.id, now)
-    if (force) this.lastEmit.delete(job.id)
+    const wait = 150 - (now - (this.lastEmit.get(job.id) ?? 0))
+    if (!force && wait > 0) {
+      if (!this.trailingEmit.has(job.id)) {
+        this.trailingEmit.set(
+          job.id,
+          setTimeout(() => {
+            this.trailingEmit.delete(job.id)
+            if (this.jobs.has(job.id)) this.emit(job)
+          }, wait)
+        )
+      }
+      return
+    }
+    clearTimeout(this.trailingEmit.get(job.id))
+    this.trailingEmit.delete(job.id)
+    if (force && job.progress.phase === 'done') this.lastEmit.delete(job.id)
+    else this.lastEmit.set(job.id, now)
     try {
       this.platform.emit('backups:progress', { ...job.progress })
     } catch (e) {
@@ -548,7 +584,7 @@ export class BackupService {
     signal.addEventListener('abort', onAbort)
     try {
       if (!ok.length) return this.finishOutcomes(tenants, outcomes, ids, dests)
-      job.progress.phase = 'snapshot'
+      this.setPhase(job, 'snapshot')
       job.progress.tenantSlug = ok[0]!.slug
       this.emit(job, true)
       const started = nowIso()
@@ -609,7 +645,7 @@ export class BackupService {
         // Created here (owner-only) so it can be followed from the start; pg_dump opens it for writing.
         await (await open(sharedArchive, 'wx', 0o600)).close()
       }
-      job.progress.phase = 'dumping'
+      this.setPhase(job, 'dumping')
       job.progress.tablesDone = 0
       job.progress.tablesTotal = 0
       this.emit(job, true)
@@ -714,7 +750,7 @@ export class BackupService {
         const err = await this.verifyWritten(dests.get(t.id)!, ids.get(t.id)!, tools, listOut)
         await this.recordSucceeded([{ t, id: ids.get(t.id)!, err }], dests, outcomes)
       } else {
-        job.progress.phase = 'splitting'
+        this.setPhase(job, 'splitting')
         this.emit(job, true)
         tt = performance.now()
         const f = following!
@@ -839,7 +875,7 @@ export class BackupService {
       const entry = { t, id: ids.get(t.id)!, err: null as string | null }
       x.written.push(entry)
       entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null, { source: info!, entries, schema: t.schema! })
-      job.progress.phase = 'verifying'
+      this.setPhase(job, 'verifying')
       this.emit(job)
     }
     const schedule = (t: TenantRef) => {
@@ -900,7 +936,7 @@ export class BackupService {
     job: Job,
     sync = true
   ): Promise<void> {
-    job.progress.phase = 'writing'
+    this.setPhase(job, 'writing')
     const rows = pub.rows.get(t.id) ?? new Map<string, string[]>()
     w.beginPart(PUBLIC_PART)
     const publicTables = pub.tables.map((table) => ({ table, rows: rows.get(table)?.length ?? 0 }))
@@ -1097,10 +1133,36 @@ export class BackupService {
     return this.restoreFile(path, { mode: input.mode, newSlug: input.newSlug, newName: input.newName, expectedSha256: expected })
   }
 
-  async restoreFile(
-    path: string,
-    opts: { mode: 'same' | 'copy'; newSlug?: string; newName?: string; expectedSha256?: string | null; safetyDir?: string }
-  ): Promise<RestoreResult> {
+  /**
+   * A restore runs as a job: progress on `backups:progress` (kind 'restore'), cancellable
+   * with `backups:cancel` until its COMMIT; the call itself answers with the outcome.
+   */
+  async restoreFile(path: string, opts: RestoreFileOptions): Promise<RestoreResult> {
+    let result: RestoreResult | undefined
+    let failure: unknown
+    const job = this.startJob('restore', { tenantSlug: opts.mode === 'copy' ? opts.newSlug ?? null : null }, async (job) => {
+      try {
+        result = await this.runRestore(job, path, opts)
+      } catch (e) {
+        failure = e
+        throw e
+      }
+    })
+    await job.done
+    if (result) return result
+    if (job.abort.signal.aborted) {
+      throw failure instanceof AppError && failure.code === 'CANCELLED'
+        ? failure
+        : new AppError('CANCELLED', 'The restore was cancelled; nothing was changed.')
+    }
+    throw failure
+  }
+
+  private async runRestore(job: Job, path: string, opts: RestoreFileOptions): Promise<RestoreResult> {
+    const signal = job.abort.signal
+    const stopIfCancelled = () => {
+      if (signal.aborted) throw new AppError('CANCELLED', 'The restore was cancelled; nothing was changed.')
+    }
     const tools = await this.tools()
     // 1. Everything about the file is checked before anything is touched.
     let b: OpenedBackup
@@ -1120,18 +1182,44 @@ export class BackupService {
         `Nothing was changed: the backup comes from PostgreSQL ${b.manifest.versions.server}, newer than this server (${facts.serverVersion}); restoring into an older server is not supported.`
       )
     }
-    // 2. Same tenant: a safety backup of its current state first.
+    if (opts.mode === 'same') job.progress.tenantSlug = b.manifest.tenant.slug
+    this.emit(job, true)
+    stopIfCancelled()
+    // 2. Same tenant: a safety backup of its current state first (within this job, so a
+    //    cancel stops it too).
     let safetyBackupId: string | null = null
     const mode: RestoreMode = opts.mode
     if (mode === 'same') {
       const [cur] = await resolveTenants(this.db as unknown as pg.ClientBase, [b.manifest.tenant.id])
       if (cur?.schema) {
-        const rec = await this.backupTenantNow(cur.id, { kind: 'safety', dir: opts.safetyDir })
-        safetyBackupId = rec.id
+        job.progress.phase = 'safety-backup'
+        this.emit(job, true)
+        const dir = opts.safetyDir ?? join(this.opts.backupsDir, 'safety')
+        await mkdir(dir, { recursive: true }).catch(() => {})
+        job.pinnedPhase = 'safety-backup'
+        const [outcome] = await this.exportTenants([cur], { kind: 'safety', batchId: null, destFor: () => join(dir, defaultFileName(cur.slug)) }, job).finally(() => {
+          job.pinnedPhase = undefined
+        })
+        stopIfCancelled()
+        if (!outcome?.ok) throw new AppError('INTERNAL', `Nothing was changed: the safety backup of the current state failed (${outcome?.error ?? 'no outcome'}).`)
+        safetyBackupId = outcome.backupId
       }
     }
     const t = this.target()
+    job.progress.phase = 'restoring'
+    job.progress.tablesDone = 0
+    job.progress.tablesTotal = b.manifest.schemaTables.length
+    job.progress.bytes = 0
+    this.emit(job, true)
     const r = await restoreBackup(this.restoreDeps(tools), b, {
+      signal,
+      onProgress: (p) => {
+        job.progress.phase = p.phase
+        job.progress.tablesDone = p.tablesDone
+        job.progress.tablesTotal = p.tablesTotal
+        job.progress.bytes = p.bytes
+        this.emit(job)
+      },
       mode,
       newSlug: opts.newSlug,
       newName: opts.newName,

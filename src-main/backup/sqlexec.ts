@@ -63,7 +63,14 @@ async function writeCopy(client: pg.ClientBase, copySql: string, lines: AsyncIte
 export async function runRestoreScript(
   client: pg.ClientBase,
   input: NodeJS.ReadableStream,
-  opts: { afterPreamble?: string; onEntry?: (type: string) => void } = {}
+  opts: {
+    afterPreamble?: string
+    onEntry?: (type: string) => void
+    /** After each table's data block (COPY) has been loaded. */
+    onCopy?: (stats: SqlRunStats) => void
+    /** Checked before each statement: an aborted run stops with `signal.reason`. */
+    signal?: AbortSignal
+  } = {}
 ): Promise<SqlRunStats> {
   const rl = createInterface({ input, crlfDelay: Infinity })
   const it = rl[Symbol.asyncIterator]()
@@ -75,6 +82,7 @@ export async function runRestoreScript(
     const text = sql.join('\n').trim()
     sql = []
     if (!text || /^(--[^\n]*\n?|\s)*$/.test(text)) return
+    opts.signal?.throwIfAborted()
     await client.query(text)
     stats.statements++
     if (!preambleDone && opts.afterPreamble) {
@@ -99,8 +107,10 @@ export async function runRestoreScript(
       if (/^\\(restrict|unrestrict)\b/.test(line)) continue
       if (lastType === 'TABLE DATA' && /^COPY .* FROM stdin;$/.test(line)) {
         await runSql()
+        opts.signal?.throwIfAborted()
         stats.rows += await writeCopy(client, line, it)
         stats.copies++
+        opts.onCopy?.(stats)
         continue
       }
       sql.push(line)

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import pg from 'pg'
 import { expect, test } from './harness'
 
 /** Backups end to end: back up one tenant from its panel, see it on the Backups screen, verify it, show it in the folder, back up a selection. */
@@ -54,4 +55,46 @@ test('back up a tenant and a selection; the Backups screen lists, verifies and s
   await page.screenshot({ path: join(SHOTS, 'backups.png') })
   mkdirSync(README_SHOTS, { recursive: true })
   copyFileSync(join(SHOTS, 'backups.png'), join(README_SHOTS, 'backups.png'))
+})
+
+test('restore as a copy from the catalog: progress, a cancel that rolls back, then a restore that lands', async ({ page, harness }) => {
+  const [t] = await harness.sql<{ id: string; slug: string }>(
+    `SELECT t.id::text, t.slug FROM public.tenants t JOIN pg_namespace n ON n.nspname = t.schema_name ORDER BY t.slug DESC LIMIT 1`
+  )
+  const rec = await harness.ctx.backups.backupTenantNow(t!.id, { dir: mkdtempSync(join(tmpdir(), 'nchat-e2e-restore-')) })
+  const slug = `${t!.slug}-copy`.slice(0, 50)
+  // Another session holds public.tenant_settings: the restore loads the schema, then waits there.
+  const locker = new pg.Client({ connectionString: harness.dbUrl })
+  await locker.connect()
+  try {
+    await locker.query('BEGIN')
+    await locker.query('LOCK TABLE public.tenant_settings IN EXCLUSIVE MODE')
+    await harness.open('backups')
+    const row = page.getByTestId('backup-row').filter({ hasText: rec.fileName })
+    await row.getByRole('button', { name: 'Restore…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Restore backup' })
+    await dialog.getByLabel('New slug').fill(slug)
+    await dialog.getByRole('button', { name: 'Restore', exact: true }).click()
+    const progress = dialog.getByTestId('restore-progress')
+    await expect(progress).toBeVisible()
+    await expect
+      .poll(async () => (await harness.sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'nchat-console-restore' AND wait_event_type = 'Lock'`)).length, {
+        timeout: 30_000
+      })
+      .toBe(1)
+    await expect(progress).toContainText(/Writing\s*the tenant's public rows/)
+    await expect(dialog.getByRole('button', { name: 'Cancel', exact: true })).toHaveCount(0)
+    mkdirSync(SHOTS, { recursive: true })
+    await page.screenshot({ path: join(SHOTS, 'restore-progress.png') })
+    await progress.getByRole('button', { name: 'Cancel restore' }).click()
+    await expect(dialog.getByRole('alert')).toContainText('cancelled and rolled back; nothing was changed')
+    expect(await harness.sql(`SELECT 1 FROM public.tenants WHERE slug = $1`, [slug])).toHaveLength(0)
+  } finally {
+    await locker.query('ROLLBACK').catch(() => {})
+    await locker.end()
+  }
+  const dialog = page.getByRole('dialog', { name: 'Restore backup' })
+  await dialog.getByRole('button', { name: 'Restore', exact: true }).click()
+  await expect(dialog.getByRole('status')).toContainText(`Restored ${slug} into tenant_`, { timeout: 60_000 })
+  expect(await harness.sql(`SELECT 1 FROM public.tenants WHERE slug = $1`, [slug])).toHaveLength(1)
 })

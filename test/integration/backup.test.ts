@@ -181,6 +181,52 @@ describe('one tenant', () => {
     await expect(con.svc.restore({ backupId: rec!.id, mode: 'copy', newSlug: 'acme-copy' })).rejects.toMatchObject({ code: 'CONFLICT' })
   })
 
+  it('cancel a restore: the running statement is cancelled and everything is rolled back', async () => {
+    const [rec] = (await con.svc.list({ tenantId: ids.acme!, limit: 10 })).filter((x) => x.kind === 'export')
+    const srcBefore = await schemaFingerprint(c, 'tenant_acme')
+    // A lock wait far longer than the test: only a real cancel ends it in time.
+    const patient = makeService(db.url, platform, { lockWaitMs: 600_000 })
+    await patient.ready()
+    const locker = new pg.Client({ connectionString: db.url })
+    await locker.connect()
+    try {
+      await locker.query('BEGIN')
+      // The copy restores the schema and inserts the tenants row, then waits here.
+      await locker.query('LOCK TABLE public.tenant_settings IN EXCLUSIVE MODE')
+      const running = patient.svc.restore({ backupId: rec!.id, mode: 'copy', newSlug: 'acme-cancelled' })
+      running.catch(() => {})
+      const waiting = async () =>
+        (await c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'nchat-console-restore' AND wait_event_type = 'Lock'`)).rowCount === 1
+      for (let i = 0; i < 300 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 100))
+      expect(await waiting()).toBe(true)
+      const [job] = patient.svc.activeJobs().filter((j) => j.kind === 'restore')
+      expect(job).toMatchObject({ status: 'running', phase: 'writing', tenantSlug: 'acme-cancelled' })
+      expect(job!.tablesDone).toBe(job!.tablesTotal)
+      expect(job!.bytes).toBeGreaterThan(0)
+      // The throttled progress events end with the latest state.
+      const seen = () => platform.events.filter((e) => e.event === 'backups:progress' && (e.payload as { jobId: string }).jobId === job!.jobId).at(-1)?.payload
+      await expect.poll(seen).toMatchObject({ phase: 'writing', tablesDone: job!.tablesTotal })
+
+      expect((await patient.svc.cancel(job!.jobId)).cancelled).toBe(true)
+      await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/rolled back; nothing was changed/) })
+      // Still locked out, yet the restore's session is gone: the cancel ended it, not a timeout.
+      const left = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nchat-console-restore'`)
+      expect(left.rows[0].n).toBe(0)
+      const last = platform.events.filter((e) => e.event === 'backups:progress' && (e.payload as { jobId: string }).jobId === job!.jobId).at(-1)!
+      expect(last.payload).toMatchObject({ kind: 'restore', status: 'cancelled', phase: 'done' })
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {})
+      await locker.end()
+      await patient.close()
+    }
+    const traces = await c.query(
+      `SELECT (SELECT count(*) FROM public.tenants WHERE slug = 'acme-cancelled')::int AS tenants,
+              (SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_acme_cancelled' OR nspname LIKE 'nchat\\_%')::int AS schemas`
+    )
+    expect(traces.rows[0]).toEqual({ tenants: 0, schemas: 0 })
+    expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(srcBefore)
+  })
+
   it('one flipped byte: verification fails, restore refuses before touching anything', async () => {
     const [rec] = (await con.svc.list({ tenantId: ids.acme!, limit: 10 })).filter((x) => x.kind === 'export')
     const copy = join(dir, 'flipped.nchatbak')

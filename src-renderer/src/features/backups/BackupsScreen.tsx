@@ -32,17 +32,28 @@ const PHASE_LABEL: Record<string, string> = {
   done: 'Finished'
 }
 
+function jobTitle(job: BackupProgress): string {
+  if (job.kind === 'batch') return `Batch of ${formatInt(job.tenantsTotal)} tenants`
+  if (job.kind === 'restore') return job.tenantSlug ? `Restore of ${job.tenantSlug}` : 'Restore'
+  return `Backup of ${job.tenantSlug ?? 'tenant'}`
+}
+
+function jobPercent(job: BackupProgress): number {
+  const batch = job.kind === 'batch'
+  const done = batch ? job.tenantsDone + job.tenantsFailed : job.tablesDone
+  const total = batch ? job.tenantsTotal : job.tablesTotal
+  return total > 0 ? Math.min(100, Math.round((done / total) * 100)) : job.status === 'running' ? 0 : 100
+}
+
 function JobCard({ job, onDismiss }: { job: BackupProgress; onDismiss(): void }) {
   const cancel = useCancelJob()
   const running = job.status === 'running'
   const batch = job.kind === 'batch'
-  const done = batch ? job.tenantsDone + job.tenantsFailed : job.tablesDone
-  const total = batch ? job.tenantsTotal : job.tablesTotal
-  const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : running ? 0 : 100
+  const pct = jobPercent(job)
   return (
     <div className={`bk-job bk-job-${job.status}`} data-testid="backup-job">
       <div className="bk-job-head">
-        <b>{batch ? `Batch of ${formatInt(job.tenantsTotal)} tenants` : `Backup of ${job.tenantSlug ?? 'tenant'}`}</b>
+        <b>{jobTitle(job)}</b>
         <Pill tone={STATUS_TONE[job.status] ?? 'gray'} dot>
           {running ? PHASE_LABEL[job.phase] ?? job.phase : job.status}
         </Pill>
@@ -73,7 +84,7 @@ function JobCard({ job, onDismiss }: { job: BackupProgress; onDismiss(): void })
           </>
         )}
         {' · '}
-        {formatBytes(job.bytes)} written · started {formatRelative(job.startedAt)}
+        {formatBytes(job.bytes)} {job.kind === 'restore' && job.phase !== 'safety-backup' ? 'read' : 'written'} · started {formatRelative(job.startedAt)}
       </div>
       {job.message && <div className={job.status === 'failed' || job.status === 'partial' ? 'bk-error small' : 'small'}>{job.message}</div>}
     </div>
@@ -115,7 +126,36 @@ function BatchRow({ b }: { b: BatchSummary }) {
   )
 }
 
-function RestoreDialog({ rec, onClose }: { rec: BackupRecord | null; onClose(): void }) {
+/** A restore in progress, inside its dialog: phase, tables, and a cancel that rolls it back. */
+function RestoreProgress({ job }: { job: BackupProgress | undefined }) {
+  const cancel = useCancelJob()
+  if (!job) return <div className="muted small">Checking the file…</div>
+  const pct = jobPercent(job)
+  return (
+    <div className="bk-restore-progress" data-testid="restore-progress">
+      <div className="bk-job-head">
+        <span>{PHASE_LABEL[job.phase] ?? job.phase}</span>
+        <span className="muted small">
+          {job.phase === 'safety-backup'
+            ? 'of the current state'
+            : job.phase === 'writing'
+              ? "the tenant's public rows"
+              : `${formatInt(job.tablesDone)} of ${job.tablesTotal ? formatInt(job.tablesTotal) : '…'} tables`}
+        </span>
+        <span className="bk-spacer" />
+        <button type="button" className="btn btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate(job.jobId)}>
+          {cancel.isPending ? 'Cancelling…' : 'Cancel restore'}
+        </button>
+      </div>
+      <div className="bk-bar" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+        <span style={{ width: `${pct}%` }} />
+      </div>
+      <div className="muted small">Nothing is changed until the restore commits; cancelling rolls it back.</div>
+    </div>
+  )
+}
+
+function RestoreDialog({ rec, job, onClose }: { rec: BackupRecord | null; job: BackupProgress | undefined; onClose(): void }) {
   const restore = useRestoreBackup()
   const [mode, setMode] = useState<'same' | 'copy'>('copy')
   const [slug, setSlug] = useState(rec ? `${rec.tenantSlug.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-copy` : '')
@@ -130,25 +170,28 @@ function RestoreDialog({ rec, onClose }: { rec: BackupRecord | null; onClose(): 
             {rec.fileName} · {formatBytes(rec.sizeBytes)} · {formatDateTime(rec.startedAt)}
           </p>
         )}
-        <label className="bk-radio">
-          <input type="radio" checked={mode === 'copy'} onChange={() => setMode('copy')} /> As a new tenant (copy) — the source stays untouched
-        </label>
-        {mode === 'copy' && (
-          <label className="bk-field">
-            New slug
-            <input value={slug} onChange={(e) => setSlug(e.target.value)} spellCheck={false} />
+        <fieldset className="bk-fieldset" disabled={restore.isPending}>
+          <label className="bk-radio">
+            <input type="radio" checked={mode === 'copy'} onChange={() => setMode('copy')} /> As a new tenant (copy) — the source stays untouched
           </label>
-        )}
-        <label className="bk-radio">
-          <input type="radio" checked={mode === 'same'} onChange={() => setMode('same')} /> Into the same tenant — replaces its schema and rows (a safety backup is
-          taken first)
-        </label>
-        {mode === 'same' && rec && (
-          <label className="bk-field">
-            Type <b>{rec.tenantSlug}</b> to confirm
-            <input value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} />
+          {mode === 'copy' && (
+            <label className="bk-field">
+              New slug
+              <input value={slug} onChange={(e) => setSlug(e.target.value)} spellCheck={false} />
+            </label>
+          )}
+          <label className="bk-radio">
+            <input type="radio" checked={mode === 'same'} onChange={() => setMode('same')} /> Into the same tenant — replaces its schema and rows (a safety backup is
+            taken first)
           </label>
-        )}
+          {mode === 'same' && rec && (
+            <label className="bk-field">
+              Type <b>{rec.tenantSlug}</b> to confirm
+              <input value={confirm} onChange={(e) => setConfirm(e.target.value)} spellCheck={false} />
+            </label>
+          )}
+        </fieldset>
+        {restore.isPending && <RestoreProgress job={job} />}
         {restore.error && (
           <div className="bk-error small" role="alert">
             {restore.error.message}
@@ -166,9 +209,12 @@ function RestoreDialog({ rec, onClose }: { rec: BackupRecord | null; onClose(): 
           </div>
         )}
         <div className="bk-modal-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            {restore.data ? 'Close' : 'Cancel'}
-          </button>
+          {/* While it runs, the only way out is "Cancel restore" (which rolls it back). */}
+          {!restore.isPending && (
+            <button type="button" className="btn" onClick={onClose}>
+              {restore.data || restore.error ? 'Close' : 'Cancel'}
+            </button>
+          )}
           {!restore.data && (
             <button
               type="button"
@@ -361,7 +407,14 @@ export function BackupsScreen() {
           </div>
         )}
       </section>
-      {restoring !== undefined && <RestoreDialog key={restoring?.id ?? 'file'} rec={restoring} onClose={() => setRestoring(undefined)} />}
+      {restoring !== undefined && (
+        <RestoreDialog
+          key={restoring?.id ?? 'file'}
+          rec={restoring}
+          job={jobs.find((j) => j.kind === 'restore' && j.status === 'running')}
+          onClose={() => setRestoring(undefined)}
+        />
+      )}
     </div>
   )
 }
