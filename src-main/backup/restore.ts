@@ -158,14 +158,18 @@ async function cancelBackend(target: ConnectionTarget, busy: pg.Client): Promise
   }
 }
 
-const cancelledError = () => new AppError('CANCELLED', 'The restore was cancelled and rolled back; nothing was changed.')
+const cancelledError = (mode: RestoreMode) =>
+  new AppError(
+    'CANCELLED',
+    mode === 'scratch' ? 'The deep verification was cancelled; its scratch schema was rolled back.' : 'The restore was cancelled and rolled back; nothing was changed.'
+  )
 
 export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: RestoreOptions): Promise<RestoreOutcome> {
   const m = b.manifest
   const srcSchema = m.tenant.schemaAsStored ?? m.tenant.schema
   const warnings: string[] = []
   const { signal } = opts
-  if (signal?.aborted) throw cancelledError()
+  if (signal?.aborted) throw cancelledError(opts.mode)
   const progress: RestoreProgress = { phase: 'restoring', tablesDone: 0, tablesTotal: m.schemaTables.length, bytes: 0 }
   const report = () => opts.onProgress?.({ ...progress })
   const client = new pg.Client({ ...deps.target.pg, application_name: 'nchat-console-restore', statement_timeout: 0 } as pg.ClientConfig)
@@ -181,7 +185,7 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
   }
   signal?.addEventListener('abort', onAbort)
   const checkpoint = () => {
-    if (signal?.aborted) throw cancelledError()
+    if (signal?.aborted) throw cancelledError(opts.mode)
   }
   try {
     await client.query('BEGIN')
@@ -326,7 +330,7 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     return { tenantId, tenantSlug, schema: finalSchema, tables: m.schemaTables.length, rows, counts, warnings }
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {})
-    if (signal?.aborted && !committing) throw cancelledError()
+    if (signal?.aborted && !committing) throw cancelledError(opts.mode)
     if (e instanceof AppError) throw e
     const code = (e as { code?: string }).code
     const msg = (e as Error).message?.slice(0, 300) ?? ''

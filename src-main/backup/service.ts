@@ -41,7 +41,7 @@ import * as catalog from './catalog'
 import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
-import { restoreBackup, type RestoreMode } from './restore'
+import { restoreBackup, type RestoreMode, type RestoreProgress } from './restore'
 import { SnapshotSession, resolveTenants, rowSecurityBlock, type SchemaFacts, type TenantRef } from './snapshot'
 import { findPgTools, serverMajor, type PgTools } from './tools'
 
@@ -276,6 +276,28 @@ export class BackupService {
       }
     })()
     return job
+  }
+
+  /**
+   * Runs work as a job (progress events, cancellable) and answers with its result; a
+   * cancelled job fails with CANCELLED (`cancelled` is the message when the work itself
+   * did not say).
+   */
+  private async runJob<T>(kind: JobKind, init: Partial<BackupProgress>, work: (job: Job) => Promise<T>, cancelled: string): Promise<T> {
+    let out: { value: T } | undefined
+    let failure: unknown
+    const job = this.startJob(kind, init, async (j) => {
+      try {
+        out = { value: await work(j) }
+      } catch (e) {
+        failure = e
+        throw e
+      }
+    })
+    await job.done
+    if (out) return out.value
+    if (job.abort.signal.aborted && !(failure instanceof AppError && failure.code === 'CANCELLED')) throw new AppError('CANCELLED', cancelled)
+    throw failure
   }
 
   private setPhase(job: Job, phase: BackupPhase): void {
@@ -1075,19 +1097,27 @@ export class BackupService {
     if (row.status !== 'succeeded') throw new AppError('CONFLICT', `That backup ${row.status === 'running' ? 'is still running' : `${row.status}`}; there is no file to verify.`)
     const level = deep ? 'deep' : 'quick'
     try {
-      const r = await this.verifyFile(row.file_path, { deep, expectedSha256: row.sha256 })
+      // A deep verification restores the whole tenant: a job with progress and a cancel.
+      const r = deep
+        ? await this.runJob(
+            'verify',
+            { tenantSlug: row.tenant_slug },
+            (job) => this.verifyFile(row.file_path, { deep, expectedSha256: row.sha256, job }),
+            'The deep verification was cancelled; nothing was recorded.'
+          )
+        : await this.verifyFile(row.file_path, { deep, expectedSha256: row.sha256 })
       await catalog.markVerified(this.db, backupId, level, null)
       return { backupId, ok: true, level, message: r.message, tables: r.tables }
     } catch (e) {
       const msg = e instanceof BackupFileError ? e.message : toAppError(e).message
-      if (e instanceof AppError && (e.code === 'DB_UNAVAILABLE' || e.code === 'FORBIDDEN' || e.code === 'TOOL_MISSING')) throw e
+      if (e instanceof AppError && (e.code === 'DB_UNAVAILABLE' || e.code === 'FORBIDDEN' || e.code === 'TOOL_MISSING' || e.code === 'CANCELLED')) throw e
       await catalog.markVerified(this.db, backupId, level, msg)
       return { backupId, ok: false, level, message: msg, tables: [] }
     }
   }
 
   /** Quick: checksums + pg_restore --list. Deep: also restores into a scratch schema in a rolled-back transaction. */
-  async verifyFile(path: string, opts: { deep: boolean; expectedSha256?: string | null }): Promise<{ message: string; tables: VerifyResult['tables'] }> {
+  async verifyFile(path: string, opts: { deep: boolean; expectedSha256?: string | null; job?: Job }): Promise<{ message: string; tables: VerifyResult['tables'] }> {
     const tools = await this.tools()
     let b: OpenedBackup
     try {
@@ -1100,7 +1130,8 @@ export class BackupService {
     await this.listCheck(b, tools)
     const quickTables = b.manifest.schemaTables.map((t) => ({ table: t.table, expected: t.rows, found: null }))
     if (!opts.deep) return { message: `Checksums match and pg_restore reads all ${b.manifest.schemaTables.length} tables.`, tables: quickTables }
-    const r = await restoreBackup(this.restoreDeps(tools), b, { mode: 'scratch' })
+    const job = opts.job
+    const r = await restoreBackup(this.restoreDeps(tools), b, { mode: 'scratch', signal: job?.abort.signal, onProgress: job && ((p) => this.showRestoreProgress(job, p)) })
     return {
       message: `Restored into a scratch schema: ${r.tables} tables and ${r.rows} rows match the manifest; the scratch schema was dropped.`,
       tables: r.counts
@@ -1108,6 +1139,14 @@ export class BackupService {
   }
 
   // ---------------------------------------------------------------- restore
+
+  private showRestoreProgress(job: Job, p: RestoreProgress): void {
+    job.progress.phase = p.phase
+    job.progress.tablesDone = p.tablesDone
+    job.progress.tablesTotal = p.tablesTotal
+    job.progress.bytes = p.bytes
+    this.emit(job)
+  }
 
   private restoreDeps(tools: PgTools) {
     return { target: this.target(), tools, lockWaitMs: this.lockWaitMs, session: this.session }
@@ -1138,24 +1177,7 @@ export class BackupService {
    * with `backups:cancel` until its COMMIT; the call itself answers with the outcome.
    */
   async restoreFile(path: string, opts: RestoreFileOptions): Promise<RestoreResult> {
-    let result: RestoreResult | undefined
-    let failure: unknown
-    const job = this.startJob('restore', { tenantSlug: opts.mode === 'copy' ? opts.newSlug ?? null : null }, async (job) => {
-      try {
-        result = await this.runRestore(job, path, opts)
-      } catch (e) {
-        failure = e
-        throw e
-      }
-    })
-    await job.done
-    if (result) return result
-    if (job.abort.signal.aborted) {
-      throw failure instanceof AppError && failure.code === 'CANCELLED'
-        ? failure
-        : new AppError('CANCELLED', 'The restore was cancelled; nothing was changed.')
-    }
-    throw failure
+    return this.runJob('restore', { tenantSlug: opts.mode === 'copy' ? opts.newSlug ?? null : null }, (job) => this.runRestore(job, path, opts), 'The restore was cancelled; nothing was changed.')
   }
 
   private async runRestore(job: Job, path: string, opts: RestoreFileOptions): Promise<RestoreResult> {
@@ -1213,13 +1235,7 @@ export class BackupService {
     this.emit(job, true)
     const r = await restoreBackup(this.restoreDeps(tools), b, {
       signal,
-      onProgress: (p) => {
-        job.progress.phase = p.phase
-        job.progress.tablesDone = p.tablesDone
-        job.progress.tablesTotal = p.tablesTotal
-        job.progress.bytes = p.bytes
-        this.emit(job)
-      },
+      onProgress: (p) => this.showRestoreProgress(job, p),
       mode,
       newSlug: opts.newSlug,
       newName: opts.newName,

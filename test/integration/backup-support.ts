@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type pg from 'pg'
@@ -81,9 +81,9 @@ export async function makeTenant(client: pg.Client, slug: string, opts: { schema
   return id
 }
 
-export function makeService(url: string, platform: TestPlatform, opts: Partial<ConstructorParameters<typeof BackupService>[3]> = {}) {
+export function makeService(url: string, platform: TestPlatform, opts: Partial<ConstructorParameters<typeof BackupService>[3]> = {}, pgBinDir = inject('pgBinDir')) {
   const db = new ConnectionManager()
-  const target = targetFromUrl(url, { pgBinDir: inject('pgBinDir') })
+  const target = targetFromUrl(url, { pgBinDir })
   const session = new SessionService(db)
   const svc = new BackupService(db, session, platform, {
     consoleVersion: 'test',
@@ -98,6 +98,22 @@ export function makeService(url: string, platform: TestPlatform, opts: Partial<C
     ready: () => db.setTarget(target),
     close: () => db.close()
   }
+}
+
+/**
+ * A PostgreSQL tool folder whose pg_restore hangs when it would convert an archive to SQL
+ * (`--file=-`), like one stuck on a huge archive; everything else is the real tool.
+ */
+export function hangingRestoreTools(): string {
+  const real = inject('pgBinDir')
+  const dir = mkdtempSync(join(tmpdir(), 'nchat-slow-tools-'))
+  symlinkSync(join(real, 'pg_dump'), join(dir, 'pg_dump'))
+  writeFileSync(
+    join(dir, 'pg_restore'),
+    `#!/bin/sh\nfor a in "$@"; do [ "$a" = "--file=-" ] && exec sleep 600; done\nexec ${JSON.stringify(join(real, 'pg_restore'))} "$@"\n`,
+    { mode: 0o755 }
+  )
+  return dir
 }
 
 /** Every row of every table of a schema, and every sequence value: a fingerprint to compare. */

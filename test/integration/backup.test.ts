@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inject } from 'vitest'
 import { openBackup } from '../../src-main/backup/container'
 import type { freshDatabase } from '../support/db'
-import { TestPlatform, makeService, makeTenant, migratedDatabase, publicFingerprint, schemaFingerprint } from './backup-support'
+import { TestPlatform, hangingRestoreTools, makeService, makeTenant, migratedDatabase, publicFingerprint, schemaFingerprint } from './backup-support'
 
 let db: Awaited<ReturnType<typeof freshDatabase>>
 let c: pg.Client
@@ -225,6 +225,33 @@ describe('one tenant', () => {
     )
     expect(traces.rows[0]).toEqual({ tenants: 0, schemas: 0 })
     expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(srcBefore)
+  })
+
+  it('cancel a deep verification: CANCELLED, pg_restore stopped, the scratch schema rolled back, the last verification kept', async () => {
+    const [rec] = (await con.svc.list({ tenantId: ids.acme!, limit: 10 })).filter((x) => x.kind === 'export')
+    // pg_restore that never produces output, like one working through a huge archive.
+    const slow = makeService(db.url, platform, {}, hangingRestoreTools())
+    await slow.ready()
+    try {
+      const running = slow.svc.verify(rec!.id, true)
+      running.catch(() => {})
+      const sleeping = () => spawnSync('pgrep', ['-f', '^sleep 600$'], { encoding: 'utf8' }).stdout.trim()
+      await expect.poll(sleeping, { timeout: 20_000 }).not.toBe('')
+      const [job] = slow.svc.activeJobs().filter((j) => j.kind === 'verify')
+      expect(job).toMatchObject({ status: 'running', phase: 'restoring', tenantSlug: 'acme', tablesDone: 0 })
+      expect((await slow.svc.cancel(job!.jobId)).cancelled).toBe(true)
+      await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/deep verification was cancelled/) })
+      expect(sleeping()).toBe('')
+      const sessions = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nchat-console-restore'`)
+      expect(sessions.rows[0].n).toBe(0)
+    } finally {
+      await slow.close()
+    }
+    const left = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'nchat\\_%'`)
+    expect(left.rows).toEqual([])
+    expect((await c.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'tenant_acme'`)).rowCount).toBe(1)
+    const [after] = (await con.svc.list({ tenantId: ids.acme!, limit: 10 })).filter((x) => x.id === rec!.id)
+    expect(after!.verifyError).toBeNull()
   })
 
   it('one flipped byte: verification fails, restore refuses before touching anything', async () => {

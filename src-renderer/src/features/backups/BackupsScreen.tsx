@@ -35,6 +35,7 @@ const PHASE_LABEL: Record<string, string> = {
 function jobTitle(job: BackupProgress): string {
   if (job.kind === 'batch') return `Batch of ${formatInt(job.tenantsTotal)} tenants`
   if (job.kind === 'restore') return job.tenantSlug ? `Restore of ${job.tenantSlug}` : 'Restore'
+  if (job.kind === 'verify') return `Deep verification of ${job.tenantSlug ?? 'a backup'}`
   return `Backup of ${job.tenantSlug ?? 'tenant'}`
 }
 
@@ -84,7 +85,7 @@ function JobCard({ job, onDismiss }: { job: BackupProgress; onDismiss(): void })
           </>
         )}
         {' · '}
-        {formatBytes(job.bytes)} {job.kind === 'restore' && job.phase !== 'safety-backup' ? 'read' : 'written'} · started {formatRelative(job.startedAt)}
+        {formatBytes(job.bytes)} {(job.kind === 'restore' && job.phase !== 'safety-backup') || job.kind === 'verify' ? 'read' : 'written'} · started {formatRelative(job.startedAt)}
       </div>
       {job.message && <div className={job.status === 'failed' || job.status === 'partial' ? 'bk-error small' : 'small'}>{job.message}</div>}
     </div>
