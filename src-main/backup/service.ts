@@ -41,6 +41,7 @@ import * as catalog from './catalog'
 import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
+import { ExportRun, type ExportOutcome, type ExportPlan, type WrittenFile } from './export-run'
 import { restoreBackup, type RestoreMode, type RestoreProgress } from './restore'
 import { SnapshotSession, resolveTenants, rowSecurityBlock, type SchemaFacts, type TenantRef } from './snapshot'
 import { findPgTools, serverMajor, type PgTools } from './tools'
@@ -93,14 +94,6 @@ interface CommonMeta {
   takenAt: string
 }
 
-export interface ExportOutcome {
-  tenantId: string
-  backupId: string
-  ok: boolean
-  filePath: string
-  error: string | null
-}
-
 const nowIso = () => new Date().toISOString()
 
 /**
@@ -112,6 +105,8 @@ const nowIso = () => new Date().toISOString()
  * Without merge joins the same query takes 4 ms. Settings change plans, never results.
  */
 const PG_DUMP_SESSION_OPTIONS = '-c enable_mergejoin=off'
+
+type PublicRows = Awaited<ReturnType<SnapshotSession['publicRows']>>
 
 /** A batch archive being followed while pg_dump writes it (see followBatch). */
 interface BatchFollow {
@@ -169,7 +164,6 @@ export class BackupService {
   private readonly jobs = new Map<string, Job>()
   private toolsCache: { key: string; tools: PgTools } | null = null
   /** Finished files waiting for their rename (keyed by backup id). */
-  private readonly pendingFinish = new Map<string, { sha256: string; size: number; manifestSha256: string; manifest: BackupManifest }>()
   private readonly lockWaitMs: number
   private readonly maxRelationsPerRun: number
   private readonly maxSchemasPerRun: number
@@ -549,41 +543,34 @@ export class BackupService {
    * Backs up tenants with one snapshot and one pg_dump run. Never throws for a tenant's
    * failure: each tenant gets an outcome and a catalog row.
    */
-  async exportTenants(
-    tenants: TenantRef[],
-    plan: { kind: 'export' | 'batch' | 'safety'; batchId: string | null; destFor: (t: TenantRef) => string },
-    job: Job
-  ): Promise<ExportOutcome[]> {
+  async exportTenants(tenants: TenantRef[], plan: ExportPlan, job: Job): Promise<ExportOutcome[]> {
     const target = this.target()
     const tools = await this.tools()
     const signal = job.abort.signal
-    const ids = new Map(tenants.map((t) => [t.id, randomUUID()]))
-    const dests = new Map(tenants.map((t) => [t.id, plan.destFor(t)]))
-    const outcomes = new Map<string, ExportOutcome>()
-    const fail = (t: TenantRef, error: string) => outcomes.set(t.id, { tenantId: t.id, backupId: ids.get(t.id)!, ok: false, filePath: dests.get(t.id)!, error })
+    const run = new ExportRun(tenants, plan)
 
     await catalog.insertRunning(
       this.db,
       tenants.map((t) => ({
-        id: ids.get(t.id)!,
+        id: run.backupId(t),
         tenantId: t.id,
         tenantSlug: t.slug,
         tenantSchema: t.schema ?? t.schemaName,
-        filePath: dests.get(t.id)!,
-        fileName: basename(dests.get(t.id)!),
+        filePath: run.dest(t),
+        fileName: basename(run.dest(t)),
         batchId: plan.batchId,
         kind: plan.kind,
         operatorName: target.operator.name,
         operatorEmail: target.operator.email
       }))
     )
-    for (const id of ids.values()) job.catalogIds.add(id)
+    for (const t of tenants) job.catalogIds.add(run.backupId(t))
 
     // Tenants that cannot be dumped at all.
     const ok: TenantRef[] = []
     for (const t of tenants) {
-      if (!t.schema) fail(t, `The tenant's schema ${t.schemaName} does not exist, so there is nothing to dump.`)
-      else if (isProtectedSchema(t.schema, target.templateSchema)) fail(t, `The schema ${t.schema} is a protected schema, not a tenant's.`)
+      if (!t.schema) run.fail(t, `The tenant's schema ${t.schemaName} does not exist, so there is nothing to dump.`)
+      else if (isProtectedSchema(t.schema, target.templateSchema)) run.fail(t, `The schema ${t.schema} is a protected schema, not a tenant's.`)
       else ok.push(t)
     }
 
@@ -592,10 +579,6 @@ export class BackupService {
     let dump: RunningTool | null = null
     let sharedArchive: string | null = null
     let singleFh: Awaited<ReturnType<typeof open>> | null = null
-    // Batch files being fsynced/renamed/verified in the background, and those renamed.
-    const verifying: Promise<void>[] = []
-    const written: { t: TenantRef; id: string; err: string | null }[] = []
-    const temps = new Map<string, string>()
     const single = plan.kind !== 'batch' && ok.length === 1
     let following: BatchFollow | null = null
     let dumpExited = false
@@ -605,7 +588,7 @@ export class BackupService {
     }
     signal.addEventListener('abort', onAbort)
     try {
-      if (!ok.length) return this.finishOutcomes(tenants, outcomes, ids, dests)
+      if (!ok.length) return this.finishOutcomes(run)
       this.setPhase(job, 'snapshot')
       job.progress.tenantSlug = ok[0]!.slug
       this.emit(job, true)
@@ -634,21 +617,21 @@ export class BackupService {
       await Promise.all(
         ok.map((t) =>
           mk(async () => {
-            const dest = dests.get(t.id)!
+            const dest = run.dest(t)
             const tmp = join(dirname(dest), `.${basename(dest)}.${randomUUID().slice(0, 8)}.partial`)
             try {
               const fh = await open(tmp, 'wx', 0o600)
-              temps.set(t.id, tmp)
+              run.setTemp(t, tmp)
               await fh.close()
               created.add(t.id)
             } catch (e) {
-              fail(t, fsMessage(e, dirname(dest)))
+              run.fail(t, fsMessage(e, dirname(dest)))
             }
           })
         )
       )
       const writable = ok.filter((t) => created.has(t.id))
-      if (!writable.length) return this.finishOutcomes(tenants, outcomes, ids, dests)
+      if (!writable.length) return this.finishOutcomes(run)
 
       env = await pgEnv(target.pg, 'nchat-console-pg_dump')
       env.env.PGOPTIONS = [env.env.PGOPTIONS, PG_DUMP_SESSION_OPTIONS].filter(Boolean).join(' ')
@@ -662,7 +645,7 @@ export class BackupService {
         ...writable.map((t) => `--schema="${t.schema!.replace(/"/g, '""')}"`)
       ]
       if (!single) {
-        sharedArchive = join(dirname(temps.get(writable[0]!.id)!), `.nchat-batch-${randomUUID().slice(0, 8)}.dump`)
+        sharedArchive = join(dirname(run.temp(writable[0]!)), `.nchat-batch-${randomUUID().slice(0, 8)}.dump`)
         args.push('--no-sync', `--file=${sharedArchive}`)
         // Created here (owner-only) so it can be followed from the start; pg_dump opens it for writing.
         await (await open(sharedArchive, 'wx', 0o600)).close()
@@ -703,19 +686,13 @@ export class BackupService {
         // verified as soon as its last data block is on disk.
         const factsAndRows = Promise.all([factsP, rowsP])
         factsAndRows.catch(() => {}) // awaited by each file's task and below
-        following = this.followBatch(sharedArchive!, writable, dests, temps, ids, plan.batchId, common, tools, job, {
-          factsAndRows,
-          dumpExited: () => dumpExited,
-          verifying,
-          written,
-          fail
-        })
+        following = this.followBatch(run, sharedArchive!, writable, common, tools, job, { factsAndRows, dumpExited: () => dumpExited })
         following.done.catch(() => {})
       }
       if (single) {
         // Stream pg_dump's stdout straight into the backup file.
         const t = writable[0]!
-        singleFh = await open(temps.get(t.id)!, 'r+')
+        singleFh = await open(run.temp(t), 'r+')
         const fh = singleFh
         writer = new ContainerWriter(fh)
         await writer.writeHeader()
@@ -760,17 +737,17 @@ export class BackupService {
       if (single) {
         const t = writable[0]!
         writer!.endPart()
-        await this.finishFile(t, writer!, facts.get(t.schema!)!, pub, archiveVersion, common, ids.get(t.id)!, plan.batchId, job)
+        await this.finishFile(run, t, writer!, { facts: facts.get(t.schema!)!, pub, archiveVersion, common }, job)
         await singleFh!.close()
         singleFh = null
         tt = performance.now()
         // An archive pg_restore cannot read never gets the final name.
         const listOut = await singleList!.done
         trace('verify.pg_restore--list(tee)', tt)
-        await this.renameInto(t, temps, dests)
-        await fsyncDir(dirname(dests.get(t.id)!))
-        const err = await this.verifyWritten(dests.get(t.id)!, ids.get(t.id)!, tools, listOut)
-        await this.recordSucceeded([{ t, id: ids.get(t.id)!, err }], dests, outcomes)
+        await this.renameInto(run, t)
+        await fsyncDir(dirname(run.dest(t)))
+        const err = await this.verifyWritten(run, t, tools, listOut)
+        await this.recordSucceeded(run, [{ t, id: run.backupId(t), err }])
       } else {
         this.setPhase(job, 'splitting')
         this.emit(job, true)
@@ -784,15 +761,15 @@ export class BackupService {
         }
         trace('split.afterDump', tt)
         tt = performance.now()
-        await Promise.all(verifying)
+        await Promise.all(run.pending)
         trace('split.lastFiles', tt)
         if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled by the operator.')
-        for (const t of writable) if (!f.scheduled.has(t.id)) fail(t, 'The shared pg_dump archive holds no complete dump of this schema.')
+        for (const t of writable) if (!f.scheduled.has(t.id)) run.fail(t, 'The shared pg_dump archive holds no complete dump of this schema.')
         // pg_restore read the batch archive's table of contents (one process for the batch);
         // each split file was checked against it entry by entry (checkSplit) and by its checksums.
         tt = performance.now()
         const listed = new ListIndex(await f.listed)
-        for (const w of written) {
+        for (const w of run.written) {
           try {
             listed.check(w.t.schema!, facts.get(w.t.schema!)!.tables.map((x) => x.table))
           } catch (e) {
@@ -801,26 +778,25 @@ export class BackupService {
         }
         trace('verify.pg_restore--list(batch archive, overlapped)', tt)
         tt = performance.now()
-        for (const d of new Set(written.map((x) => dirname(dests.get(x.t.id)!)))) await fsyncDir(d)
-        await this.recordSucceeded(written, dests, outcomes)
+        for (const d of new Set(run.written.map((x) => dirname(run.dest(x.t))))) await fsyncDir(d)
+        await this.recordSucceeded(run, run.written)
         trace('commit.fsyncDir+catalog', tt)
       }
-      return this.finishOutcomes(tenants, outcomes, ids, dests)
+      return this.finishOutcomes(run)
     } catch (e) {
       const cancelled = signal.aborted
       // Background work of this run ends first; files it already renamed are not recorded
       // as backups now, so they go too: nothing stays under a final name for a failed run.
       following?.stop()
       await following?.done.catch(() => {})
-      await Promise.allSettled(verifying)
-      for (const w of written) {
-        if (!outcomes.has(w.t.id)) await rm(dests.get(w.t.id)!, { force: true }).catch(() => {})
-        this.pendingFinish.delete(w.id)
+      await Promise.allSettled(run.pending)
+      for (const w of run.written) {
+        if (!run.hasOutcome(w.t)) await rm(run.dest(w.t), { force: true }).catch(() => {})
       }
       const msg = cancelled ? 'Cancelled by the operator.' : toAppError(e).message
       if (!cancelled && toAppError(e).code === 'INTERNAL' && !(e instanceof AppError)) log.error('backup failed', e)
-      for (const t of tenants) if (!outcomes.has(t.id)) fail(t, msg)
-      return this.finishOutcomes(tenants, outcomes, ids, dests, cancelled)
+      for (const t of tenants) if (!run.hasOutcome(t)) run.fail(t, msg)
+      return this.finishOutcomes(run, cancelled)
     } finally {
       signal.removeEventListener('abort', onAbort)
       if (singleFh) await singleFh.close().catch(() => {})
@@ -835,7 +811,7 @@ export class BackupService {
       await following?.done.catch(() => {})
       following?.close()
       if (sharedArchive) await rm(sharedArchive, { force: true })
-      for (const tmp of temps.values()) await rm(tmp, { force: true }).catch(() => {})
+      for (const tmp of run.tempFiles()) await rm(tmp, { force: true }).catch(() => {})
     }
   }
 
@@ -845,21 +821,15 @@ export class BackupService {
    * disk. pg_restore --list reads the archive's table of contents as soon as it is written.
    */
   private followBatch(
+    run: ExportRun,
     archive: string,
     writable: TenantRef[],
-    dests: Map<string, string>,
-    temps: Map<string, string>,
-    ids: Map<string, string>,
-    batchId: string | null,
     common: CommonMeta,
     tools: PgTools,
     job: Job,
     x: {
-      factsAndRows: Promise<[Map<string, SchemaFacts>, Awaited<ReturnType<SnapshotSession['publicRows']>>]>
+      factsAndRows: Promise<[Map<string, SchemaFacts>, PublicRows]>
       dumpExited: () => boolean
-      verifying: Promise<void>[]
-      written: { t: TenantRef; id: string; err: string | null }[]
-      fail: (t: TenantRef, error: string) => void
     }
   ): BatchFollow {
     const stopper = new AbortController()
@@ -880,29 +850,29 @@ export class BackupService {
       if (stopped()) return
       job.progress.tenantSlug = t.slug
       const entries = bySchema.get(t.schema!)!
-      const tfh = await open(temps.get(t.id)!, 'r+')
+      const tfh = await open(run.temp(t), 'r+')
       try {
         const w = new ContainerWriter(tfh)
         await w.writeHeader()
         w.beginPart(SCHEMA_PART)
         await writeSchemaArchive(srcFd, info!, entries, (b) => w.write(b))
         w.endPart()
-        await this.finishFile(t, w, facts.get(t.schema!)!, pub, info!.version, common, ids.get(t.id)!, batchId, job, false)
+        await this.finishFile(run, t, w, { facts: facts.get(t.schema!)!, pub, archiveVersion: info!.version, common }, job, false)
         await tfh.sync()
       } finally {
         await tfh.close()
       }
       if (stopped()) return
-      await this.renameInto(t, temps, dests)
-      const entry = { t, id: ids.get(t.id)!, err: null as string | null }
-      x.written.push(entry)
-      entry.err = await this.verifyWritten(dests.get(t.id)!, entry.id, tools, null, { source: info!, entries, schema: t.schema! })
+      await this.renameInto(run, t)
+      const entry: WrittenFile = { t, id: run.backupId(t), err: null }
+      run.written.push(entry)
+      entry.err = await this.verifyWritten(run, t, tools, null, { source: info!, entries, schema: t.schema! })
       this.setPhase(job, 'verifying')
       this.emit(job)
     }
     const schedule = (t: TenantRef) => {
       scheduled.add(t.id)
-      x.verifying.push(limit(() => write(t)).catch((e) => x.fail(t, toAppError(e).message)))
+      run.pending.push(limit(() => write(t)).catch((e) => run.fail(t, toAppError(e).message)))
     }
 
     const done = followArchive(archive, {
@@ -946,18 +916,17 @@ export class BackupService {
     }
   }
 
+  /** Writes a tenant's public rows and manifest after its schema part, and closes the file. */
   private async finishFile(
+    run: ExportRun,
     t: TenantRef,
     w: ContainerWriter,
-    facts: SchemaFacts,
-    pub: { tables: string[]; rows: Map<string, Map<string, string[]>> },
-    archiveVersion: string | null,
-    common: CommonMeta,
-    backupId: string,
-    batchId: string | null,
+    src: { facts: SchemaFacts; pub: PublicRows; archiveVersion: string | null; common: CommonMeta },
     job: Job,
     sync = true
   ): Promise<void> {
+    const { facts, pub, archiveVersion, common } = src
+    const backupId = run.backupId(t)
     this.setPhase(job, 'writing')
     const rows = pub.rows.get(t.id) ?? new Map<string, string[]>()
     w.beginPart(PUBLIC_PART)
@@ -974,7 +943,7 @@ export class BackupService {
       format: 'nchat-console-tenant-backup',
       formatVersion: FORMAT_VERSION,
       backupId,
-      batchId,
+      batchId: run.plan.batchId,
       tenant: { id: t.id, slug: t.slug, name: t.name, schema: t.schemaName, schemaAsStored: t.schema },
       versions: {
         console: this.opts.consoleVersion,
@@ -994,31 +963,31 @@ export class BackupService {
     }
     const fin = await w.finish(manifest, { sync })
     job.progress.bytes += fin.size
-    this.pendingFinish.set(backupId, { ...fin, manifest })
+    run.finished.set(backupId, { ...fin, manifest })
   }
 
   /** Moves a finished temporary file to its final name (the directory is fsynced by the caller). */
-  private async renameInto(t: TenantRef, temps: Map<string, string>, dests: Map<string, string>): Promise<void> {
-    await rename(temps.get(t.id)!, dests.get(t.id)!)
-    temps.delete(t.id)
+  private async renameInto(run: ExportRun, t: TenantRef): Promise<void> {
+    await rename(run.temp(t), run.dest(t))
+    run.renamed(t)
   }
 
   /** Re-reads the written file: magic, manifest, every part's and the whole file's sha256, and pg_restore --list. */
   private async verifyWritten(
-    dest: string,
-    id: string,
+    run: ExportRun,
+    t: TenantRef,
     tools: PgTools,
     listOutput: string | null,
     split?: { source: ArchiveInfo; entries: TocEntry[]; schema: string }
   ): Promise<string | null> {
-    const fin = this.pendingFinish.get(id)
+    const fin = run.finished.get(run.backupId(t))
     if (!fin) return 'internal: the file was not finished'
     try {
-      const b = await openBackup(dest)
+      const b = await openBackup(run.dest(t))
       await verifyParts(b, fin.sha256)
       if (split) {
         const p = b.part(SCHEMA_PART)
-        const mine = await readArchive(dest, { start: p.offset, length: p.length })
+        const mine = await readArchive(run.dest(t), { start: p.offset, length: p.length })
         checkSplit(mine, split.source, split.entries, split.schema, b.manifest.schemaTables.map((t) => t.table))
       } else if (listOutput === null) await this.listCheck(b, tools)
       else checkListOutput(listOutput, b)
@@ -1029,18 +998,13 @@ export class BackupService {
   }
 
   /** One catalog update for many files. */
-  private async recordSucceeded(
-    written: { t: TenantRef; id: string; err: string | null }[],
-    dests: Map<string, string>,
-    outcomes: Map<string, ExportOutcome>
-  ): Promise<void> {
-    const all = written.map((w) => ({ ...w, fin: this.pendingFinish.get(w.id)! }))
-    for (const w of written) this.pendingFinish.delete(w.id)
+  private async recordSucceeded(run: ExportRun, written: WrittenFile[]): Promise<void> {
+    const all = written.map((w) => ({ ...w, fin: run.finished.get(w.id)! }))
     // A file that fails its verification is not a backup: it is removed, the row says why.
     for (const r of all.filter((x) => x.err)) {
-      await rm(dests.get(r.t.id)!, { force: true }).catch(() => {})
+      await rm(run.dest(r.t), { force: true }).catch(() => {})
       await catalog.markEnded(this.db, [r.id], 'failed', `Verification after writing failed: ${r.err}`)
-      outcomes.set(r.t.id, { tenantId: r.t.id, backupId: r.id, ok: false, filePath: dests.get(r.t.id)!, error: `Verification after writing failed: ${r.err}` })
+      run.fail(r.t, `Verification after writing failed: ${r.err}`)
     }
     const rows = all.filter((x) => !x.err)
     await catalog.markSucceededMany(
@@ -1056,21 +1020,15 @@ export class BackupService {
         verifyError: r.err
       }))
     )
-    for (const r of rows) outcomes.set(r.t.id, { tenantId: r.t.id, backupId: r.id, ok: true, filePath: dests.get(r.t.id)!, error: null })
+    for (const r of rows) run.succeed(r.t)
   }
 
-  private async finishOutcomes(
-    tenants: TenantRef[],
-    outcomes: Map<string, ExportOutcome>,
-    ids: Map<string, string>,
-    dests: Map<string, string>,
-    cancelled = false
-  ): Promise<ExportOutcome[]> {
-    const failed = [...outcomes.values()].filter((o) => !o.ok)
-    for (const o of failed) {
+  /** Records every failure in the catalog and answers each tenant's outcome. */
+  private async finishOutcomes(run: ExportRun, cancelled = false): Promise<ExportOutcome[]> {
+    for (const o of run.failures()) {
       await catalog.markEnded(this.db, [o.backupId], cancelled ? 'cancelled' : 'failed', o.error ?? 'failed').catch((e) => log.warn('catalog update failed', e))
     }
-    return tenants.map((t) => outcomes.get(t.id) ?? { tenantId: t.id, backupId: ids.get(t.id)!, ok: false, filePath: dests.get(t.id)!, error: 'not run' })
+    return run.results()
   }
 
   /** `pg_restore --list` must read the archive and show every table of the manifest, with its data. */

@@ -78,7 +78,7 @@ test('restore as a copy from the catalog: progress, a cancel that rolls back, th
     const progress = dialog.getByTestId('restore-progress')
     await expect(progress).toBeVisible()
     await expect
-      .poll(async () => (await harness.sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'nchat-console-restore' AND wait_event_type = 'Lock'`)).length, {
+      .poll(async () => (await harness.sql(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nchat-console-restore' AND wait_event_type = 'Lock'`)).length, {
         timeout: 30_000
       })
       .toBe(1)

@@ -196,7 +196,7 @@ describe('one tenant', () => {
       const running = patient.svc.restore({ backupId: rec!.id, mode: 'copy', newSlug: 'acme-cancelled' })
       running.catch(() => {})
       const waiting = async () =>
-        (await c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'nchat-console-restore' AND wait_event_type = 'Lock'`)).rowCount === 1
+        (await c.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nchat-console-restore' AND wait_event_type = 'Lock'`)).rowCount === 1
       for (let i = 0; i < 300 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 100))
       expect(await waiting()).toBe(true)
       const [job] = patient.svc.activeJobs().filter((j) => j.kind === 'restore')
@@ -210,7 +210,7 @@ describe('one tenant', () => {
       expect((await patient.svc.cancel(job!.jobId)).cancelled).toBe(true)
       await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/rolled back; nothing was changed/) })
       // Still locked out, yet the restore's session is gone: the cancel ended it, not a timeout.
-      const left = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nchat-console-restore'`)
+      const left = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nchat-console-restore'`)
       expect(left.rows[0].n).toBe(0)
       const last = platform.events.filter((e) => e.event === 'backups:progress' && (e.payload as { jobId: string }).jobId === job!.jobId).at(-1)!
       expect(last.payload).toMatchObject({ kind: 'restore', status: 'cancelled', phase: 'done' })
@@ -237,12 +237,13 @@ describe('one tenant', () => {
       running.catch(() => {})
       const sleeping = () => spawnSync('pgrep', ['-f', '^sleep 600$'], { encoding: 'utf8' }).stdout.trim()
       await expect.poll(sleeping, { timeout: 20_000 }).not.toBe('')
-      const [job] = slow.svc.activeJobs().filter((j) => j.kind === 'verify')
-      expect(job).toMatchObject({ status: 'running', phase: 'restoring', tenantSlug: 'acme', tablesDone: 0 })
+      const verifyJob = () => slow.svc.activeJobs().find((j) => j.kind === 'verify')
+      await expect.poll(verifyJob).toMatchObject({ status: 'running', phase: 'restoring', tenantSlug: 'acme', tablesDone: 0 })
+      const job = verifyJob()
       expect((await slow.svc.cancel(job!.jobId)).cancelled).toBe(true)
       await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/deep verification was cancelled/) })
       expect(sleeping()).toBe('')
-      const sessions = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nchat-console-restore'`)
+      const sessions = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nchat-console-restore'`)
       expect(sessions.rows[0].n).toBe(0)
     } finally {
       await slow.close()
