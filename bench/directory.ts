@@ -12,8 +12,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 import type { TenantListInput, TenantPage } from '../src-preload/contract'
 import { createContext } from '../src-main/context'
@@ -22,10 +21,9 @@ import { targetFromUrl } from '../src-main/db/connection'
 import { loadMigrations, runMigrations } from '../src-main/db/migrate'
 import { createRegistry, handlers } from '../src-main/ipc'
 import { seedFleet } from '../src-main/seed/generator'
-import { createDatabase, startTestPostgres, type PgServer } from '../test/support/pg-server'
+import { ROOT, benchDatabase, benchOptions } from './common'
 import { pct } from './stats'
 
-const ROOT = resolve(__dirname, '..')
 const TARGET_MS = 50
 
 interface Scenario {
@@ -50,28 +48,12 @@ const SCENARIOS: Scenario[] = [
 
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'database-url': { type: 'string' },
-      tenants: { type: 'string', default: '10000' },
-      runs: { type: 'string', default: '40' },
-      seed: { type: 'string', default: '1' },
-      out: { type: 'string', default: join(ROOT, 'bench/results/directory.md') }
-    }
-  })
-  const tenants = Number(values.tenants)
-  const runs = Math.max(30, Number(values.runs))
-  let server: PgServer | null = null
-  let url = values['database-url']
+  const opts = benchOptions({ runs: 40, seed: 1, out: 'bench/results/directory.md' })
+  const { tenants, runs } = opts
   let seedNote: string
   let seedMs: number | null = null
   const loadBefore = os.loadavg()
-
-  if (!url) {
-    console.log('Starting a throwaway PostgreSQL...')
-    server = await startTestPostgres()
-    url = (await createDatabase(server.adminUrl, 'bench_dir')).url
-  }
+  const { url, server } = await benchDatabase(opts, 'bench_dir')
   const admin = new pg.Client({ connectionString: url })
   await admin.connect()
   try {
@@ -84,7 +66,7 @@ async function main(): Promise<number> {
       let last = 0
       const summary = await seedFleet(pool, {
         tenants,
-        seed: Number(values.seed),
+        seed: opts.seed,
         onProgress: (d, t) => {
           if (d === t || performance.now() - last > 10_000) {
             last = performance.now()
@@ -213,16 +195,16 @@ ${results.map((r) => `| ${r.name} | ${r.median.toFixed(1)} | ${r.p95.toFixed(1)}
 No response held more rows than its page limit (checked on every run): ${overLimit ? 'FALSE, see the console output' : 'true'}.
 The min column is the best guide to the cost on an idle machine; median and p95 include waiting for a CPU.
 `
-  mkdirSync(dirname(values.out!), { recursive: true })
+  mkdirSync(dirname(opts.out!), { recursive: true })
   // The hand-written analysis below the marker survives re-runs.
   let notes = NOTES
-  if (existsSync(values.out!)) {
-    const old = readFileSync(values.out!, 'utf8')
+  if (existsSync(opts.out!)) {
+    const old = readFileSync(opts.out!, 'utf8')
     const at = old.indexOf(MARKER)
     if (at >= 0) notes = '\n' + old.slice(at)
   }
-  writeFileSync(values.out!, md + notes)
-  console.log(`Wrote ${values.out}`)
+  writeFileSync(opts.out!, md + notes)
+  console.log(`Wrote ${opts.out}`)
   return failed ? 1 : 0
 }
 

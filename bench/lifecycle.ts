@@ -13,8 +13,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 import type { AppContext } from '../src-main/context'
 import type { CreateOutcome } from '../src-preload/contract'
@@ -27,10 +26,9 @@ import { PLANS } from '../src-main/domain/plans'
 import { seedFleet } from '../src-main/seed/generator'
 import { templateDdl } from '../src-main/seed/template'
 import { SessionService } from '../src-main/services/session'
-import { createDatabase, startTestPostgres, type PgServer } from '../test/support/pg-server'
+import { ROOT, benchDatabase, benchOptions } from './common'
 import { pct } from './stats'
 
-const ROOT = resolve(__dirname, '..')
 
 const NOTES = `
 ## Findings so far (kept by hand; the numbers above are regenerated)
@@ -120,27 +118,11 @@ async function fastFleet(url: string, count: number): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'database-url': { type: 'string' },
-      tenants: { type: 'string', default: '10000' },
-      runs: { type: 'string', default: '60' },
-      seed: { type: 'string', default: '7' },
-      out: { type: 'string', default: join(ROOT, 'bench/results/lifecycle.md') }
-    }
-  })
-  const tenants = Number(values.tenants)
-  const runs = Math.max(30, Number(values.runs))
-  let server: PgServer | null = null
-  let url = values['database-url']
+  const opts = benchOptions({ runs: 60, seed: 7, out: 'bench/results/lifecycle.md' })
+  const { tenants, runs } = opts
   let seedNote = ''
   const loadBefore = os.loadavg()
-
-  if (!url) {
-    console.log('Starting a throwaway PostgreSQL...')
-    server = await startTestPostgres()
-    url = (await createDatabase(server.adminUrl, 'bench_lc')).url
-  }
+  const { url, server } = await benchDatabase(opts, 'bench_lc')
   const admin = new pg.Client({ connectionString: url })
   await admin.connect()
   try {
@@ -164,7 +146,7 @@ async function main(): Promise<number> {
       if (have < 200) {
         console.log(`Seeding ${200 - have} realistic tenants with seedFleet...`)
         const pool = new pg.Pool({ connectionString: url, max: 1, maxUses: 20 })
-        const summary = await seedFleet(pool, { tenants: 200 - have, seed: Number(values.seed) }).finally(() => pool.end())
+        const summary = await seedFleet(pool, { tenants: 200 - have, seed: opts.seed }).finally(() => pool.end())
         realistic = summary.tenants
       }
       const bulk = tenants - Math.max(have, 200)
@@ -323,9 +305,9 @@ Target (median < ${TARGET_MS} ms): **${met ? 'met' : 'MISSED'}**.
 - The whole DDL runs in one round trip; the parity check is one catalog query for the new schema (the template's shape
   is cached with its DDL).
 `
-  mkdirSync(dirname(values.out!), { recursive: true })
-  writeFileSync(values.out!, md + NOTES)
-  console.log(`wrote ${values.out}`)
+  mkdirSync(dirname(opts.out!), { recursive: true })
+  writeFileSync(opts.out!, md + NOTES)
+  console.log(`wrote ${opts.out}`)
   return met ? 0 : 1
 }
 
