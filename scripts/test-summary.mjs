@@ -8,9 +8,10 @@ const [vitestFile, pwFile] = process.argv.slice(2)
 if (vitestFile && existsSync(vitestFile)) {
   const v = JSON.parse(readFileSync(vitestFile, 'utf8'))
   passed += v.numPassedTests ?? 0
-  // A failed suite (file or describe) holding failed tests is not a further failure; one
-  // without any (a file that does not load) is.
-  failed += v.numFailedTests || v.numFailedTestSuites || 0
+  // A test file that failed without any failed test (it did not load, or a hook threw)
+  // is one more failure; a file's failed tests are already counted.
+  const brokenFiles = (v.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length
+  failed += (v.numFailedTests ?? 0) + brokenFiles
   skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0)
 } else {
   console.log('vitest report missing')

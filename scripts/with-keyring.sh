@@ -12,12 +12,19 @@ export NCHAT_IN_KEYRING=1
 exec dbus-run-session -- bash -c '
   eval "$(printf "%s" "nchat-test-keyring" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
   export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
-  # The daemon forks before it owns its bus name: wait (up to 20 s) so the first test
-  # does not see "no Secret Service".
+  # The daemon forks before it owns its bus name and has unlocked its login collection:
+  # wait (up to 20 s) so the first test does not see "no Secret Service" or "locked".
+  ready=0
+  # (NameHasOwner first: a call to the name itself would have D-Bus start another daemon.)
   for _ in $(seq 1 400); do
-    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+    if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+         org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" &&
+       dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets/aliases/default \
+         org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null | grep -q "boolean false"; then
+      ready=1; break
+    fi
     sleep 0.05
   done
+  [ "$ready" = 1 ] || echo "with-keyring: the keyring is still not unlocked after 20 s; keychain tests will say why" >&2
   "$@"
 ' bash "$@"

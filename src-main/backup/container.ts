@@ -259,7 +259,7 @@ export async function verifyParts(b: OpenedBackup, expectedFileSha256?: string |
 }
 
 /** A readable stream over one part (e.g. to feed pg_restore's stdin). */
-export function partStream(b: OpenedBackup, name: string): NodeJS.ReadableStream {
+export function partStream(b: OpenedBackup, name: string): Readable {
   const p = b.part(name)
   if (p.length === 0) return Readable.from([])
   return createReadStream(b.path, { start: p.offset, end: p.offset + p.length - 1, highWaterMark: 1 << 20 })

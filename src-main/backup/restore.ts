@@ -20,6 +20,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import pg from 'pg'
 import { AppError } from '../core/errors'
 import { assertIdentifier, isProtectedSchema, quoteIdent, qualify } from '../core/ident'
@@ -142,11 +143,19 @@ async function insertRows(c: pg.ClientBase, table: string, cols: Col[], rows: st
   return n
 }
 
-/** Asks the server to cancel what a connection is running (from a second, short-lived connection). */
+/**
+ * Asks the server to cancel what a connection is running (from a second, short-lived
+ * connection, bounded: a server that does not answer must not hold the cancel up).
+ */
 async function cancelBackend(target: ConnectionTarget, busy: pg.Client): Promise<void> {
   const pid = (busy as unknown as { processID?: number }).processID
   if (!pid) return
-  const c = new pg.Client({ ...target.pg, application_name: 'nchat-console-cancel' } as pg.ClientConfig)
+  const c = new pg.Client({
+    ...target.pg,
+    application_name: 'nchat-console-cancel',
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 5_000
+  } as pg.ClientConfig)
   c.on('error', () => {})
   try {
     await c.connect()
@@ -184,10 +193,12 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     cancelling = cancelBackend(deps.target, client)
   }
   signal?.addEventListener('abort', onAbort)
+  let input: Readable | null = null
   const checkpoint = () => {
     if (signal?.aborted) throw cancelledError(opts.mode)
   }
   try {
+    checkpoint() // an abort while connecting
     await client.query('BEGIN')
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(deps.lockWaitMs))}`)
     const schemaExists = async (name: string) =>
@@ -237,7 +248,7 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     const args = ['--file=-']
     if (opts.mode === 'scratch') args.push('--no-owner', '--no-acl')
     restore = runTool(deps.tools.pgRestore.path, args, { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') }, { stdin: 'pipe' })
-    const input = partStream(b, 'schema.dump')
+    input = partStream(b, 'schema.dump')
     input.on('data', (d: Buffer) => (progress.bytes += d.length))
     restore.child.stdin!.on('error', () => {})
     input.pipe(restore.child.stdin!)
@@ -345,6 +356,8 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
       restore.kill()
       await restore.done.catch(() => {})
     }
+    // A killed pg_restore leaves the archive's read stream paused: close the file.
+    input?.destroy()
     if (cancelling) await cancelling
     await client.end().catch(() => {})
   }

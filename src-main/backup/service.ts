@@ -252,6 +252,8 @@ export class BackupService {
     }
     const job = { id, kind, abort: new AbortController(), progress, catalogIds: new Set<string>() } as Job
     this.jobs.set(id, job)
+    // The renderer learns of the job at once (it can be cancelled while it prepares).
+    this.emit(job, true)
     const started = Date.now()
     job.done = (async () => {
       try {
@@ -332,19 +334,31 @@ export class BackupService {
 
   private notifyEnd(job: Job): void {
     const p = job.progress
-    const what = p.kind === 'batch' ? `Backup of ${p.tenantsTotal} tenants` : p.kind === 'restore' ? `Restore of ${p.tenantSlug ?? 'tenant'}` : `Backup of ${p.tenantSlug ?? 'tenant'}`
+    const slug = p.tenantSlug ?? 'tenant'
+    const what: Record<JobKind, string> = {
+      batch: `Backup of ${p.tenantsTotal} tenants`,
+      export: `Backup of ${slug}`,
+      restore: `Restore of ${slug}`,
+      verify: `Deep verification of ${slug}`
+    }
+    const succeeded: Record<JobKind, string> = {
+      batch: `${p.tenantsDone} backed up and verified.`,
+      export: 'Finished and verified.',
+      restore: 'Restored and checked against the backup.',
+      verify: 'Restored into a scratch schema; the row counts match.'
+    }
     const body =
       p.status === 'succeeded'
-        ? p.kind === 'batch'
-          ? `${p.tenantsDone} backed up and verified.`
-          : 'Finished and verified.'
+        ? succeeded[p.kind]
         : p.status === 'partial'
           ? `${p.tenantsDone} done, ${p.tenantsFailed} failed.`
           : p.status === 'cancelled'
-            ? 'Cancelled.'
+            ? p.kind === 'restore'
+              ? 'Cancelled and rolled back.'
+              : 'Cancelled.'
             : `Failed: ${p.message ?? ''}`
     try {
-      this.platform.notify?.({ title: `${what} ${p.status === 'succeeded' ? 'finished' : p.status}`, body })
+      this.platform.notify?.({ title: `${what[p.kind]} ${p.status === 'succeeded' ? 'finished' : p.status}`, body })
     } catch (e) {
       log.warn('notification failed', e)
     }
@@ -355,7 +369,8 @@ export class BackupService {
     if (!job) return { cancelled: false }
     job.abort.abort()
     await job.done
-    return { cancelled: true }
+    // False when the job got past the point of no return (a restore's COMMIT) and finished.
+    return { cancelled: job.progress.status === 'cancelled' }
   }
 
   /** Waits for a job (tests, and the lifecycle's pre-delete backup). */
@@ -1148,9 +1163,12 @@ export class BackupService {
     let b: OpenedBackup
     try {
       b = await openBackup(path)
+      stopIfCancelled()
       await verifyParts(b, opts.expectedSha256)
+      stopIfCancelled()
       await this.listCheck(b, tools)
     } catch (e) {
+      if (e instanceof AppError) throw e
       if (e instanceof BackupFileError) throw new AppError('INVALID_INPUT', `Nothing was changed: ${e.message}`)
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `The file ${basename(path)} is no longer at ${dirname(path)}.`)
       throw e

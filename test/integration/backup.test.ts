@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -214,6 +214,7 @@ describe('one tenant', () => {
       expect(left.rows[0].n).toBe(0)
       const last = platform.events.filter((e) => e.event === 'backups:progress' && (e.payload as { jobId: string }).jobId === job!.jobId).at(-1)!
       expect(last.payload).toMatchObject({ kind: 'restore', status: 'cancelled', phase: 'done' })
+      expect(platform.notifications.at(-1)).toEqual({ title: 'Restore of acme-cancelled cancelled', body: 'Cancelled and rolled back.' })
     } finally {
       await locker.query('ROLLBACK').catch(() => {})
       await locker.end()
@@ -230,12 +231,14 @@ describe('one tenant', () => {
   it('cancel a deep verification: CANCELLED, pg_restore stopped, the scratch schema rolled back, the last verification kept', async () => {
     const [rec] = (await con.svc.list({ tenantId: ids.acme!, limit: 10 })).filter((x) => x.kind === 'export')
     // pg_restore that never produces output, like one working through a huge archive.
-    const slow = makeService(db.url, platform, {}, hangingRestoreTools())
+    const tools = hangingRestoreTools()
+    const slow = makeService(db.url, platform, {}, tools)
     await slow.ready()
     try {
       const running = slow.svc.verify(rec!.id, true)
       running.catch(() => {})
-      const sleeping = () => spawnSync('pgrep', ['-f', '^sleep 600$'], { encoding: 'utf8' }).stdout.trim()
+      // The hanging pg_restore is `sleep`, a child of this process (the wrapper execs it).
+      const sleeping = () => spawnSync('pgrep', ['-P', String(process.pid), '-x', 'sleep'], { encoding: 'utf8' }).stdout.trim()
       await expect.poll(sleeping, { timeout: 20_000 }).not.toBe('')
       const verifyJob = () => slow.svc.activeJobs().find((j) => j.kind === 'verify')
       await expect.poll(verifyJob).toMatchObject({ status: 'running', phase: 'restoring', tenantSlug: 'acme', tablesDone: 0 })
@@ -243,10 +246,12 @@ describe('one tenant', () => {
       expect((await slow.svc.cancel(job!.jobId)).cancelled).toBe(true)
       await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/deep verification was cancelled/) })
       expect(sleeping()).toBe('')
+      expect(platform.notifications.at(-1)).toEqual({ title: 'Deep verification of acme cancelled', body: 'Cancelled.' })
       const sessions = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nchat-console-restore'`)
       expect(sessions.rows[0].n).toBe(0)
     } finally {
       await slow.close()
+      rmSync(tools, { recursive: true, force: true })
     }
     const left = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'nchat\\_%'`)
     expect(left.rows).toEqual([])

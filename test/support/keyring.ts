@@ -84,6 +84,7 @@ export async function startPrivateKeyring(): Promise<PrivateKeyring> {
     if (state === 'ready') break
     if (Date.now() > deadline) {
       bus.kill('SIGTERM')
+      rmSync(home, { recursive: true, force: true })
       throw new Error(`gnome-keyring-daemon is still ${state} after 20 s`)
     }
     await new Promise((r) => setTimeout(r, 50))

@@ -137,11 +137,13 @@ function RestoreProgress({ job }: { job: BackupProgress | undefined }) {
       <div className="bk-job-head">
         <span>{PHASE_LABEL[job.phase] ?? job.phase}</span>
         <span className="muted small">
-          {job.phase === 'safety-backup'
-            ? 'of the current state'
-            : job.phase === 'writing'
-              ? "the tenant's public rows"
-              : `${formatInt(job.tablesDone)} of ${job.tablesTotal ? formatInt(job.tablesTotal) : '…'} tables`}
+          {job.phase === 'preparing'
+            ? 'checking the file'
+            : job.phase === 'safety-backup'
+              ? 'of the current state'
+              : job.phase === 'writing'
+                ? "the tenant's public rows"
+                : `${formatInt(job.tablesDone)} of ${job.tablesTotal ? formatInt(job.tablesTotal) : '…'} tables`}
         </span>
         <span className="bk-spacer" />
         <button type="button" className="btn btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate(job.jobId)}>
