@@ -228,6 +228,31 @@ describe('one tenant', () => {
     expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(srcBefore)
   })
 
+  it('cancel a restore into the same tenant during its safety backup: nothing replaced, no safety file', async () => {
+    const [rec] = (await con.svc.list({ tenantId: ids.acme!, limit: 10 })).filter((x) => x.kind === 'export')
+    const fp = await schemaFingerprint(c, 'tenant_acme')
+    const safetyDir = mkdtempSync(join(tmpdir(), 'nchat-safety-'))
+    const locker = new pg.Client({ connectionString: db.url })
+    await locker.connect()
+    try {
+      await locker.query('BEGIN')
+      await locker.query('LOCK TABLE tenant_acme.users IN ACCESS EXCLUSIVE MODE') // pg_dump waits here
+      const running = con.svc.restoreFile(rec!.filePath, { mode: 'same', expectedSha256: rec!.sha256, safetyDir })
+      running.catch(() => {})
+      const restoreJob = () => con.svc.activeJobs().find((j) => j.kind === 'restore')
+      await expect.poll(restoreJob, { timeout: 20_000 }).toMatchObject({ phase: 'safety-backup', tenantSlug: 'acme' })
+      expect((await con.svc.cancel(restoreJob()!.jobId)).cancelled).toBe(true)
+      await expect(running).rejects.toMatchObject({ code: 'CANCELLED' })
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {})
+      await locker.end()
+    }
+    expect(readdirSync(safetyDir)).toEqual([])
+    const [safety] = (await con.svc.list({ tenantId: ids.acme!, limit: 1 })).filter((x) => x.kind === 'safety')
+    expect(safety?.status).toBe('cancelled')
+    expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(fp)
+  })
+
   it('cancel a deep verification: CANCELLED, pg_restore stopped, the scratch schema rolled back, the last verification kept', async () => {
     const [rec] = (await con.svc.list({ tenantId: ids.acme!, limit: 10 })).filter((x) => x.kind === 'export')
     // pg_restore that never produces output, like one working through a huge archive.
@@ -266,6 +291,7 @@ describe('one tenant', () => {
     const buf = readFileSync(rec!.filePath)
     const good = Buffer.from(buf)
     const fp = await schemaFingerprint(c, 'tenant_acme')
+    const safetyBefore = (await c.query(`SELECT count(*)::int AS n FROM console.backup_catalog WHERE kind = 'safety'`)).rows[0].n
     for (const at of [40, Math.floor(buf.length / 2), buf.length - 100, buf.length - 30]) {
       const bad = Buffer.from(good)
       bad[at] = bad[at]! ^ 0x01
@@ -277,7 +303,7 @@ describe('one tenant', () => {
     writeFileSync(rec!.filePath, good)
     expect((await con.svc.verify(rec!.id, false)).ok).toBe(true)
     const n = await c.query(`SELECT count(*)::int AS n FROM console.backup_catalog WHERE kind = 'safety'`)
-    expect(n.rows[0].n).toBe(1) // no safety backup was taken for the refused restores
+    expect(n.rows[0].n).toBe(safetyBefore) // no safety backup was even started for the refused restores
     expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(fp)
   })
 })
