@@ -71,15 +71,16 @@ export function createContext(opts: {
     new KeytarStore({ workerPath: resolve('src-main/secrets/keytar-worker.ts'), appRoot: resolve('.') })
   // The demo is created lazily: nothing starts until someone opens it.
   const demo = opts.demo === undefined ? createDemo(userDataDir, opts.migrationsDir) : opts.demo
+  const backups = new BackupService(db, session, opts.platform, {
+    consoleVersion: process.env.npm_package_version ?? '0.1.0',
+    backupsDir: join(userDataDir, 'backups')
+  })
   return {
     db,
     session,
     tenants: new TenantDirectoryService(db, session),
     lifecycle: new LifecycleService(db, session),
-    backups: new BackupService(db, session, opts.platform, {
-      consoleVersion: process.env.npm_package_version ?? '0.1.0',
-      backupsDir: join(userDataDir, 'backups')
-    }),
+    backups,
     platform: opts.platform,
     migrationsDir: opts.migrationsDir,
     profileStore,
@@ -93,7 +94,8 @@ export function createContext(opts: {
       platform: opts.platform,
       demo,
       migrationsDir: opts.migrationsDir,
-      envOverride: Boolean(opts.envOverride)
+      envOverride: Boolean(opts.envOverride),
+      runningWork: () => backups.runningWork()
     })
   }
 }

@@ -131,10 +131,16 @@ async function main(): Promise<void> {
     e.preventDefault()
     const done = (): void => app.exit(0)
     const force = setTimeout(done, 30_000)
-    void ctx.profiles.shutdown().finally(() => {
-      clearTimeout(force)
-      done()
-    })
+    // Running backups are cancelled (their temporary files removed, the catalog told);
+    // a running restore rolls back.
+    void ctx.backups
+      .cancelAll()
+      .catch((err) => log.warn('cancelling jobs at quit failed', err))
+      .then(() => ctx.profiles.shutdown())
+      .finally(() => {
+        clearTimeout(force)
+        done()
+      })
   })
 }
 

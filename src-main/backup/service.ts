@@ -364,6 +364,30 @@ export class BackupService {
     }
   }
 
+  /**
+   * The jobs running now, in words, or null. Jobs belong to the connection they started on,
+   * so switching connections waits until they end (see ProfileService).
+   */
+  runningWork(): string | null {
+    const jobs = [...this.jobs.values()].map((j) => j.progress)
+    if (!jobs.length) return null
+    if (jobs.length > 1) return `${jobs.length} backup jobs are`
+    const p = jobs[0]!
+    const slug = p.tenantSlug ?? 'a tenant'
+    const what: Record<JobKind, string> = {
+      batch: `A backup of ${p.tenantsTotal} tenants`,
+      export: `A backup of ${slug}`,
+      restore: `A restore of ${slug}`,
+      verify: `A deep verification of ${slug}`
+    }
+    return `${what[p.kind]} is`
+  }
+
+  /** Cancels every running job and waits for each to clean up (quitting the app). */
+  async cancelAll(): Promise<void> {
+    await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id)))
+  }
+
   async cancel(jobId: string): Promise<{ cancelled: boolean }> {
     const job = this.jobs.get(jobId)
     if (!job) return { cancelled: false }

@@ -38,6 +38,8 @@ export interface ProfileServiceDeps {
   migrationsDir: string
   /** NCHAT_DATABASE_URL: developer/test override; profiles are then not opened at start-up. */
   envOverride: boolean
+  /** Work running on the current connection, in words ("A backup of acme is"), or null. */
+  runningWork?: () => string | null
 }
 
 function noSecrets(): Record<SecretKind, boolean> {
@@ -196,6 +198,7 @@ export class ProfileService {
 
   /** Opens a saved profile: secrets are read first, so a keychain failure leaves the current connection as it was. */
   async activate(id: string): Promise<SessionInfo> {
+    this.assertIdle()
     if (id === DEMO_PROFILE_ID) return this.openDemo()
     const p = await this.d.store.get(id)
     if (!p) throw new AppError('NOT_FOUND', 'That profile no longer exists.')
@@ -213,6 +216,7 @@ export class ProfileService {
   async openDemo(): Promise<SessionInfo> {
     const demo = this.d.demo
     if (!demo) throw new AppError('UNSUPPORTED', 'The demo is not available in this build.')
+    this.assertIdle()
     const t = await demo.start()
     return this.switchTo(t, DEMO_PROFILE_ID)
   }
@@ -222,6 +226,7 @@ export class ProfileService {
     if (!demo) throw new AppError('UNSUPPORTED', 'The demo is not available in this build.')
     const wasActive = this.d.db.target?.profile?.id === DEMO_PROFILE_ID
     if (wasActive) {
+      this.assertIdle()
       await this.d.db.setTarget(null)
       this.d.platform.emit('session:changed', await this.d.session.info())
     }
@@ -230,6 +235,7 @@ export class ProfileService {
   }
 
   async disconnect(): Promise<SessionInfo> {
+    this.assertIdle()
     await this.record('session.close', {})
     await this.d.db.setTarget(null)
     await this.persistActive(null)
@@ -239,10 +245,25 @@ export class ProfileService {
   }
 
   /**
+   * Backups and restores run on the connection they started on: leaving it while one runs
+   * would split its catalog records across two databases. The operator cancels or waits.
+   */
+  private assertIdle(): void {
+    const work = this.d.runningWork?.()
+    if (!work) return
+    const here = this.d.db.target?.profile?.name
+    throw new AppError(
+      'CONFLICT',
+      `${work} running${here ? ` on ${here}` : ''}. Wait for it to finish or cancel it on the Backups screen, then change the connection.`
+    )
+  }
+
+  /**
    * The switch: record leaving the old database, close its pool (setTarget), record the
    * arrival, remember the choice, and tell the renderer to drop every cache.
    */
   private async switchTo(target: ConnectionTarget, id: string): Promise<SessionInfo> {
+    this.assertIdle()
     const from = this.d.db.target?.profile ?? null
     const to = target.profile ?? null
     if (from) await this.record('session.close', { to: to ? { name: to.name, environment: to.environment } : null })
