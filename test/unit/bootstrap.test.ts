@@ -1,0 +1,161 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { CHANNELS } from '../../src-preload/contract'
+
+/**
+ * The Electron bootstrap (src-main/index.ts) with `electron` replaced by a recording stand-in:
+ * what it asks of Electron (window options, IPC handlers, permission and navigation
+ * handlers) is checked here, on machines without the Electron binary. Where the binary
+ * exists, test/e2e/electron-launch.spec.ts checks the running app.
+ */
+
+type Listener = (...args: unknown[]) => unknown
+
+const electron = vi.hoisted(() => {
+  const on = (map: Map<string, Listener[]>) => (event: string, fn: Listener) => {
+    map.set(event, [...(map.get(event) ?? []), fn])
+  }
+  const appEvents = new Map<string, Listener[]>()
+  const windows: { options: Record<string, unknown>; loaded: string | null; title: string | null }[] = []
+  const ipc = new Map<string, Listener>()
+  const permission: { request: Listener | null; check: Listener | null } = { request: null, check: null }
+  const openExternal: string[] = []
+  const state = { userData: '', appPath: '', exitCodes: [] as number[] }
+  class BrowserWindow {
+    private readonly rec: (typeof windows)[number]
+    webContents = { send: () => {} }
+    constructor(options: Record<string, unknown>) {
+      this.rec = { options, loaded: null, title: null }
+      windows.push(this.rec)
+    }
+    once(): void {}
+    on(): void {}
+    show(): void {}
+    focus(): void {}
+    restore(): void {}
+    isMinimized(): boolean {
+      return false
+    }
+    setTitle(t: string): void {
+      this.rec.title = t
+    }
+    async loadFile(path: string): Promise<void> {
+      this.rec.loaded = path
+    }
+    static getAllWindows(): unknown[] {
+      return windows
+    }
+    static getFocusedWindow(): null {
+      return null
+    }
+  }
+  const module = {
+    app: {
+      requestSingleInstanceLock: () => true,
+      quit: () => {},
+      exit: (code: number) => void state.exitCodes.push(code),
+      on: on(appEvents),
+      whenReady: async () => {},
+      getPath: () => state.userData,
+      getAppPath: () => state.appPath
+    },
+    BrowserWindow,
+    ipcMain: { handle: (channel: string, fn: Listener) => ipc.set(channel, fn) },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (fn: Listener) => (permission.request = fn),
+        setPermissionCheckHandler: (fn: Listener) => (permission.check = fn)
+      }
+    },
+    shell: { openExternal: async (url: string) => void openExternal.push(url), showItemInFolder: () => {} },
+    dialog: {},
+    Notification: { isSupported: () => false }
+  }
+  return { module, appEvents, windows, ipc, permission, openExternal, state }
+})
+
+vi.mock('electron', () => ({ ...electron.module, default: electron.module }))
+
+const ROOT = resolve(__dirname, '../..')
+/** Under test the bootstrap runs from src-main, and resolves the renderer beside it. */
+const OUT_MAIN = join(ROOT, 'src-main')
+const RENDERER_URL = pathToFileURL(join(OUT_MAIN, '../renderer')).href + '/index.html'
+
+beforeAll(async () => {
+  vi.stubEnv('NCHAT_DATABASE_URL', '')
+  electron.state.userData = mkdtempSync(join(tmpdir(), 'nchat-boot-'))
+  electron.state.appPath = ROOT
+  await import('../../src-main/index')
+  await vi.waitFor(() => expect(electron.windows[0]?.loaded).toBeTruthy(), { timeout: 10_000 })
+})
+
+afterAll(() => {
+  vi.unstubAllEnvs()
+})
+
+describe('Electron bootstrap', () => {
+  it('opens one window, hardened: isolated, sandboxed, no Node, no webviews, our preload', () => {
+    expect(electron.windows).toHaveLength(1)
+    const prefs = electron.windows[0]!.options.webPreferences as Record<string, unknown>
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false
+    })
+    expect(String(prefs.preload)).toMatch(/preload[\\/]index\.cjs$/)
+    expect(electron.windows[0]!.loaded).toMatch(/renderer[\\/]index\.html$/)
+  })
+
+  it('registers exactly the contract channels with ipcMain, and refuses other senders', async () => {
+    expect([...electron.ipc.keys()].sort()).toEqual([...CHANNELS].sort())
+    const handler = electron.ipc.get('session:info')!
+    const refused = await handler({ senderFrame: { url: 'https://evil.example/' } }, {})
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    const missingFrame = await handler({ senderFrame: null }, {})
+    expect(missingFrame).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    const ours = await handler({ senderFrame: { url: RENDERER_URL } }, {})
+    expect(ours).toMatchObject({ ok: true, data: { connected: false } })
+  })
+
+  it('denies every permission request and check', () => {
+    const answers: boolean[] = []
+    electron.permission.request!(null, 'media', (ok: boolean) => answers.push(ok))
+    electron.permission.request!(null, 'notifications', (ok: boolean) => answers.push(ok))
+    expect(answers).toEqual([false, false])
+    expect(electron.permission.check!(null, 'geolocation')).toBe(false)
+  })
+
+  it('every web contents: navigation, redirects and webviews prevented; new windows denied, https links go to the OS browser', () => {
+    const events = new Map<string, Listener>()
+    let openHandler: Listener | null = null
+    const contents = {
+      on: (e: string, fn: Listener) => events.set(e, fn),
+      setWindowOpenHandler: (fn: Listener) => (openHandler = fn)
+    }
+    for (const fn of electron.appEvents.get('web-contents-created') ?? []) fn({}, contents)
+    for (const e of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+      let prevented = false
+      events.get(e)!({ preventDefault: () => (prevented = true) })
+      expect(prevented, e).toBe(true)
+    }
+    expect(openHandler!({ url: 'https://docs.example/help' })).toEqual({ action: 'deny' })
+    expect(openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' })
+    expect(openHandler!({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' })
+    expect(electron.openExternal).toEqual(['https://docs.example/help'])
+  })
+
+  it('quitting waits for running jobs to be cancelled and the connection to close, then exits', async () => {
+    let prevented = false
+    for (const fn of electron.appEvents.get('will-quit') ?? []) fn({ preventDefault: () => (prevented = true) })
+    expect(prevented).toBe(true)
+    await vi.waitFor(() => expect(electron.state.exitCodes).toEqual([0]), { timeout: 10_000 })
+  })
+})
