@@ -46,3 +46,21 @@ test('requests from a page that is not the console are refused', async ({ page, 
   )
   expect(res).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
 })
+
+test('the built renderer runs under its Content-Security-Policy: no injected script runs, nothing loads from outside', async ({ page, harness }) => {
+  await harness.open()
+  const result = await page.evaluate(async () => {
+    const violations: string[] = []
+    document.addEventListener('securitypolicyviolation', (e) => violations.push(e.effectiveDirective))
+    const script = document.createElement('script')
+    script.textContent = 'window.__injected = 1'
+    document.body.appendChild(script)
+    const img = document.createElement('img')
+    img.src = 'https://tracker.example/pixel.gif'
+    document.body.appendChild(img)
+    await new Promise((r) => setTimeout(r, 300))
+    return { injected: (window as unknown as { __injected?: number }).__injected ?? null, violations }
+  })
+  expect(result.injected).toBeNull()
+  expect(result.violations).toEqual(expect.arrayContaining(['script-src-elem', 'img-src']))
+})
