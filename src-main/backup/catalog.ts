@@ -62,6 +62,43 @@ export function toRecord(r: CatalogRow): BackupRecord {
   }
 }
 
+/**
+ * The advisory-lock space of console runners (migration 0008): a console running backup
+ * jobs holds pg_advisory_lock(RUNNER_LOCK_SPACE, runner) on a session of its own.
+ */
+export const RUNNER_LOCK_SPACE = 1852007217
+
+/** SQL true when the runner in `col` still holds its lock in this database. */
+const runnerAlive = (col: string) =>
+  `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND l.classid = ${RUNNER_LOCK_SPACE}::oid AND l.objid = ${col}::oid)`
+
+export const INTERRUPTED = 'Interrupted: the console running this backup stopped (closed, crashed or lost its connection) before it finished.'
+
+/**
+ * Rows and batches left 'running' by a console that is gone become failed (resumable for
+ * batches). Safe with several consoles: a live console's runner still holds its lock.
+ */
+export async function sweepInterrupted(db: Queryable): Promise<void> {
+  await db.query(
+    `UPDATE console.backup_catalog c SET status = 'failed', finished_at = now(), error = $1
+      WHERE c.status = 'running' AND c.runner IS NOT NULL AND NOT ${runnerAlive('c.runner')}`,
+    [INTERRUPTED]
+  )
+  await db.query(
+    `UPDATE console.backup_batches b SET status = 'failed', finished_at = now(),
+            summary = COALESCE(b.summary, '{}'::jsonb) || '{"interrupted": true}'::jsonb
+      WHERE b.status = 'running' AND b.runner IS NOT NULL AND NOT ${runnerAlive('b.runner')}`
+  )
+}
+
+/** Whether a console (its runner holding its lock) is running the batch now. */
+export async function batchRunningElsewhere(db: Queryable, batchId: string): Promise<boolean> {
+  const r = await db.query(`SELECT 1 FROM console.backup_batches b WHERE b.id = $1 AND b.status = 'running' AND ${runnerAlive('b.runner')}`, [batchId])
+  return Boolean(r.rowCount)
+}
+
 export interface NewCatalogRow {
   id: string
   tenantId: string
@@ -75,12 +112,12 @@ export interface NewCatalogRow {
   operatorEmail: string
 }
 
-export async function insertRunning(db: Queryable, rows: NewCatalogRow[]): Promise<void> {
+export async function insertRunning(db: Queryable, rows: NewCatalogRow[], runner: number): Promise<void> {
   if (!rows.length) return
   await db.query(
     `INSERT INTO console.backup_catalog (id, tenant_id, tenant_slug, tenant_schema, file_path, file_name, batch_id, kind,
-                                         status, operator_name, operator_email, format_version)
-     SELECT * , 'running', $9::text, $10::text, 1 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[])`,
+                                         status, operator_name, operator_email, format_version, runner)
+     SELECT * , 'running', $9::text, $10::text, 1, $11::integer FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[])`,
     [
       rows.map((r) => r.id),
       rows.map((r) => r.tenantId),
@@ -91,7 +128,8 @@ export async function insertRunning(db: Queryable, rows: NewCatalogRow[]): Promi
       rows.map((r) => r.batchId),
       rows.map((r) => r.kind),
       rows[0]!.operatorName,
-      rows[0]!.operatorEmail
+      rows[0]!.operatorEmail,
+      runner
     ]
   )
 }
@@ -199,13 +237,17 @@ export async function finishBatch(db: Queryable, id: string, status: BatchSummar
   ])
 }
 
-export async function setBatchRunning(db: Queryable, id: string): Promise<void> {
-  await db.query(`UPDATE console.backup_batches SET status = 'running', finished_at = NULL WHERE id = $1`, [id])
+export async function setBatchRunning(db: Queryable, id: string, runner: number): Promise<void> {
+  await db.query(`UPDATE console.backup_batches SET status = 'running', finished_at = NULL, runner = $2 WHERE id = $1`, [id, runner])
 }
 
-export async function listBatches(db: Queryable, limit: number): Promise<(BatchRow & { succeeded: number; failed: number; failures: { slug: string; error: string }[] })[]> {
+export async function listBatches(
+  db: Queryable,
+  limit: number
+): Promise<(BatchRow & { alive: boolean; succeeded: number; failed: number; failures: { slug: string; error: string }[] })[]> {
   const r = await db.query(
     `SELECT b.id, b.created_at, b.finished_at, b.directory, b.tenant_ids::text[] AS tenant_ids, b.status,
+            (b.status = 'running' AND b.runner IS NOT NULL AND ${runnerAlive('b.runner')}) AS alive,
             (SELECT count(DISTINCT c.tenant_id) FROM console.backup_catalog c WHERE c.batch_id = b.id AND c.status = 'succeeded' AND c.verified_at IS NOT NULL)::int AS succeeded,
             (SELECT count(DISTINCT c.tenant_id) FROM console.backup_catalog c WHERE c.batch_id = b.id AND c.status IN ('failed')
                AND NOT EXISTS (SELECT 1 FROM console.backup_catalog d WHERE d.batch_id = b.id AND d.tenant_id = c.tenant_id AND d.status = 'succeeded'))::int AS failed,

@@ -14,12 +14,12 @@
  * then pg_restore turns the archive into SQL that runs on the console's own connection
  * in one transaction with the public rows (see sqlexec.ts and restore.ts).
  */
-import { randomUUID } from 'node:crypto'
+import { randomInt, randomUUID } from 'node:crypto'
 import { basename, dirname, extname, join } from 'node:path'
 import { closeSync, openSync, readSync } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import type pg from 'pg'
+import pg from 'pg'
 import type {
   BackupPhase,
   BackupProgress,
@@ -162,6 +162,7 @@ function fsMessage(e: unknown, dir: string): string {
 
 export class BackupService {
   private readonly jobs = new Map<string, Job>()
+  private presence: Promise<{ client: pg.Client; runner: number }> | null = null
   private toolsCache: { key: string; tools: PgTools } | null = null
   /** Finished files waiting for their rename (keyed by backup id). */
   private readonly lockWaitMs: number
@@ -186,11 +187,12 @@ export class BackupService {
   }
 
   private async requireCatalog(): Promise<void> {
-    const r = await this.db.query<{ ok: boolean; batches: boolean }>(
-      `SELECT to_regclass('console.backup_catalog') IS NOT NULL AS ok, to_regclass('console.backup_batches') IS NOT NULL AS batches`
+    const r = await this.db.query<{ ok: boolean; batches: boolean; runners: boolean }>(
+      `SELECT to_regclass('console.backup_catalog') IS NOT NULL AS ok, to_regclass('console.backup_batches') IS NOT NULL AS batches,
+              EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('console.backup_catalog') AND attname = 'runner' AND NOT attisdropped) AS runners`
     )
-    if (!r.rows[0]?.ok || !r.rows[0]?.batches) {
-      throw new AppError('NOT_CONFIGURED', "The console's backup catalog is missing on this database: apply the console migrations (npm run db:migrate) first.")
+    if (!r.rows[0]?.ok || !r.rows[0]?.batches || !r.rows[0]?.runners) {
+      throw new AppError('NOT_CONFIGURED', "The console's backup catalog is missing or older than this console on this database: apply the console migrations (npm run db:migrate, or Apply migrations in the connection's profile) first.")
     }
   }
 
@@ -268,6 +270,7 @@ export class BackupService {
         job.progress.phase = 'done'
         this.emit(job, true)
         this.jobs.delete(id)
+        this.closePresenceIfIdle()
         if (Date.now() - started >= (this.opts.notifyAfterMs ?? 15_000)) this.notifyEnd(job)
       }
     })()
@@ -294,6 +297,52 @@ export class BackupService {
     if (out) return out.value
     if (job.abort.signal.aborted && !(failure instanceof AppError && failure.code === 'CANCELLED')) throw new AppError('CANCELLED', cancelled)
     throw failure
+  }
+
+  /**
+   * This console's runner number (migration 0008): while jobs run, a connection of its own
+   * holds pg_advisory_lock(RUNNER_LOCK_SPACE, runner), so other consoles can tell its
+   * 'running' rows from rows left behind by a console that stopped.
+   */
+  private async runner(): Promise<number> {
+    if (!this.presence) {
+      // A lost connection (server restart, network) is replaced for the next job.
+      const p: Promise<{ client: pg.Client; runner: number }> = this.openPresence(() => {
+        if (this.presence === p) this.presence = null
+      })
+      this.presence = p
+    }
+    try {
+      return (await this.presence).runner
+    } catch (e) {
+      this.presence = null
+      throw e
+    }
+  }
+
+  private async openPresence(onLost: () => void): Promise<{ client: pg.Client; runner: number }> {
+    const client = new pg.Client({ ...this.target().pg, application_name: 'nchat-console-jobs', connectionTimeoutMillis: 10_000 } as pg.ClientConfig)
+    client.on('error', (e) => log.warn('the jobs connection failed; other consoles will see running backups as interrupted', e))
+    client.on('end', onLost)
+    await client.connect()
+    try {
+      for (;;) {
+        const runner = randomInt(1, 2 ** 31 - 1)
+        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [catalog.RUNNER_LOCK_SPACE, runner])
+        if (r.rows[0]!.ok) return { client, runner }
+      }
+    } catch (e) {
+      await client.end().catch(() => {})
+      throw e
+    }
+  }
+
+  /** The lock goes with the connection once no job runs. */
+  private closePresenceIfIdle(): void {
+    if (this.jobs.size || !this.presence) return
+    const p = this.presence
+    this.presence = null
+    void p.then((x) => x.client.end()).catch(() => {})
   }
 
   private setPhase(job: Job, phase: BackupPhase): void {
@@ -409,13 +458,16 @@ export class BackupService {
 
   async list(f: { tenantId?: string; batchId?: string; limit: number }): Promise<BackupRecord[]> {
     await this.requireCatalog()
+    await catalog.sweepInterrupted(this.db)
     return (await catalog.listRows(this.db, f)).map(catalog.toRecord)
   }
 
   async batches(limit = 20): Promise<BatchSummary[]> {
     await this.requireCatalog()
+    await catalog.sweepInterrupted(this.db)
     const rows = await catalog.listBatches(this.db, limit)
     const active = new Set([...this.jobs.values()].map((j) => j.progress.batchId).filter(Boolean))
+    for (const b of rows) if (b.alive) active.add(b.id)
     return rows.map((b) => ({
       id: b.id,
       createdAt: b.created_at.toISOString(),
@@ -496,6 +548,8 @@ export class BackupService {
     const b = await catalog.getBatch(this.db, batchId)
     if (!b) throw new AppError('NOT_FOUND', 'That batch is not in the catalog.')
     if ([...this.jobs.values()].some((j) => j.progress.batchId === batchId)) throw new AppError('CONFLICT', 'That batch is running now.')
+    await catalog.sweepInterrupted(this.db)
+    if (await catalog.batchRunningElsewhere(this.db, batchId)) throw new AppError('CONFLICT', 'Another console is running that batch now.')
     await this.tools()
     const job = this.runBatch(batchId)
     return { jobId: job.id, batchId }
@@ -505,7 +559,7 @@ export class BackupService {
     return this.startJob('batch', { batchId }, async (job) => {
       const b = await catalog.getBatch(this.db, batchId)
       if (!b) throw new AppError('NOT_FOUND', 'That batch is not in the catalog.')
-      await catalog.setBatchRunning(this.db, batchId)
+      await catalog.setBatchRunning(this.db, batchId, await this.runner())
       await catalog.markStale(this.db, batchId, new Set())
       const done = await catalog.finishedInBatch(this.db, batchId)
       const all = await resolveTenants(this.db as unknown as pg.ClientBase, b.tenant_ids)
@@ -601,7 +655,8 @@ export class BackupService {
         kind: plan.kind,
         operatorName: target.operator.name,
         operatorEmail: target.operator.email
-      }))
+      })),
+      await this.runner()
     )
     for (const t of tenants) job.catalogIds.add(run.backupId(t))
 

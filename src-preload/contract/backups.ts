@@ -75,7 +75,7 @@ export interface BatchSummary {
   succeeded: number
   failed: number
   pending: number
-  /** True when this console is running it now. */
+  /** True when a console (this one or another on the same database) is running it now. */
   active: boolean
   failures: { tenantSlug: string; error: string }[]
 }
