@@ -95,7 +95,7 @@ export function createContext(opts: {
       demo,
       migrationsDir: opts.migrationsDir,
       envOverride: Boolean(opts.envOverride),
-      runningWork: () => backups.runningWork()
+      jobs: backups
     })
   }
 }

@@ -93,9 +93,16 @@ export async function sweepInterrupted(db: Queryable): Promise<void> {
   )
 }
 
-/** Whether a console (its runner holding its lock) is running the batch now. */
-export async function batchRunningElsewhere(db: Queryable, batchId: string): Promise<boolean> {
-  const r = await db.query(`SELECT 1 FROM console.backup_batches b WHERE b.id = $1 AND b.status = 'running' AND ${runnerAlive('b.runner')}`, [batchId])
+/**
+ * Claims a batch for `runner` in one statement: false when another console (its runner
+ * holding its lock) is running it now.
+ */
+export async function claimBatch(db: Queryable, batchId: string, runner: number): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE console.backup_batches b SET status = 'running', finished_at = NULL, runner = $2
+      WHERE b.id = $1 AND NOT (b.status = 'running' AND b.runner IS NOT NULL AND b.runner <> $2 AND ${runnerAlive('b.runner')})`,
+    [batchId, runner]
+  )
   return Boolean(r.rowCount)
 }
 
@@ -196,11 +203,11 @@ export async function listRows(db: Queryable, f: { tenantId?: string; batchId?: 
 
 export async function createBatch(
   db: Queryable,
-  b: { id: string; directory: string; tenantIds: string[]; operatorName: string; operatorEmail: string }
+  b: { id: string; directory: string; tenantIds: string[]; operatorName: string; operatorEmail: string; runner: number }
 ): Promise<void> {
   await db.query(
-    `INSERT INTO console.backup_batches (id, directory, tenant_ids, operator_name, operator_email) VALUES ($1, $2, $3::uuid[], $4, $5)`,
-    [b.id, b.directory, b.tenantIds, b.operatorName, b.operatorEmail]
+    `INSERT INTO console.backup_batches (id, directory, tenant_ids, operator_name, operator_email, runner) VALUES ($1, $2, $3::uuid[], $4, $5, $6)`,
+    [b.id, b.directory, b.tenantIds, b.operatorName, b.operatorEmail, b.runner]
   )
 }
 
@@ -237,17 +244,16 @@ export async function finishBatch(db: Queryable, id: string, status: BatchSummar
   ])
 }
 
-export async function setBatchRunning(db: Queryable, id: string, runner: number): Promise<void> {
-  await db.query(`UPDATE console.backup_batches SET status = 'running', finished_at = NULL, runner = $2 WHERE id = $1`, [id, runner])
-}
 
 export async function listBatches(
   db: Queryable,
-  limit: number
+  limit: number,
+  /** Migration 0008 applied: runners tell which batches another console runs now. */
+  runners: boolean
 ): Promise<(BatchRow & { alive: boolean; succeeded: number; failed: number; failures: { slug: string; error: string }[] })[]> {
   const r = await db.query(
     `SELECT b.id, b.created_at, b.finished_at, b.directory, b.tenant_ids::text[] AS tenant_ids, b.status,
-            (b.status = 'running' AND b.runner IS NOT NULL AND ${runnerAlive('b.runner')}) AS alive,
+            ${runners ? `(b.status = 'running' AND b.runner IS NOT NULL AND ${runnerAlive('b.runner')})` : 'false'} AS alive,
             (SELECT count(DISTINCT c.tenant_id) FROM console.backup_catalog c WHERE c.batch_id = b.id AND c.status = 'succeeded' AND c.verified_at IS NOT NULL)::int AS succeeded,
             (SELECT count(DISTINCT c.tenant_id) FROM console.backup_catalog c WHERE c.batch_id = b.id AND c.status IN ('failed')
                AND NOT EXISTS (SELECT 1 FROM console.backup_catalog d WHERE d.batch_id = b.id AND d.tenant_id = c.tenant_id AND d.status = 'succeeded'))::int AS failed,

@@ -14,12 +14,12 @@
  * then pg_restore turns the archive into SQL that runs on the console's own connection
  * in one transaction with the public rows (see sqlexec.ts and restore.ts).
  */
-import { randomInt, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { basename, dirname, extname, join } from 'node:path'
 import { closeSync, openSync, readSync } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import pg from 'pg'
+import type pg from 'pg'
 import type {
   BackupPhase,
   BackupProgress,
@@ -42,6 +42,7 @@ import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openB
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
 import { ExportRun, type ExportOutcome, type ExportPlan, type WrittenFile } from './export-run'
+import { RunnerPresence } from './runner'
 import { restoreBackup, type RestoreMode, type RestoreProgress } from './restore'
 import { SnapshotSession, resolveTenants, rowSecurityBlock, type SchemaFacts, type TenantRef } from './snapshot'
 import { findPgTools, serverMajor, type PgTools } from './tools'
@@ -61,6 +62,8 @@ export interface BackupOptions {
   maxSchemasPerRun?: number
   /** OS notification when a job took longer than this. */
   notifyAfterMs?: number
+  /** How often the runner connection is checked while jobs run (see RunnerPresence). */
+  runnerHeartbeatMs?: number
 }
 
 export interface RestoreFileOptions {
@@ -162,7 +165,7 @@ function fsMessage(e: unknown, dir: string): string {
 
 export class BackupService {
   private readonly jobs = new Map<string, Job>()
-  private presence: Promise<{ client: pg.Client; runner: number }> | null = null
+  private readonly presence: RunnerPresence
   private toolsCache: { key: string; tools: PgTools } | null = null
   /** Finished files waiting for their rename (keyed by backup id). */
   private readonly lockWaitMs: number
@@ -176,6 +179,7 @@ export class BackupService {
     private readonly opts: BackupOptions
   ) {
     this.lockWaitMs = opts.lockWaitMs ?? 15_000
+    this.presence = new RunnerPresence(() => this.target(), opts.runnerHeartbeatMs)
     this.maxRelationsPerRun = opts.maxRelationsPerRun ?? 4000
     this.maxSchemasPerRun = opts.maxSchemasPerRun ?? 250
   }
@@ -186,13 +190,25 @@ export class BackupService {
     return t
   }
 
-  private async requireCatalog(): Promise<void> {
+  /** The catalog must exist; `runners` says whether it has migration 0008's runner columns. */
+  private async requireCatalog(): Promise<{ runners: boolean }> {
     const r = await this.db.query<{ ok: boolean; batches: boolean; runners: boolean }>(
       `SELECT to_regclass('console.backup_catalog') IS NOT NULL AS ok, to_regclass('console.backup_batches') IS NOT NULL AS batches,
               EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('console.backup_catalog') AND attname = 'runner' AND NOT attisdropped) AS runners`
     )
-    if (!r.rows[0]?.ok || !r.rows[0]?.batches || !r.rows[0]?.runners) {
-      throw new AppError('NOT_CONFIGURED', "The console's backup catalog is missing or older than this console on this database: apply the console migrations (npm run db:migrate, or Apply migrations in the connection's profile) first.")
+    if (!r.rows[0]?.ok || !r.rows[0]?.batches) {
+      throw new AppError('NOT_CONFIGURED', "The console's backup catalog is missing on this database: apply the console migrations (npm run db:migrate) first.")
+    }
+    return { runners: r.rows[0].runners }
+  }
+
+  /** Writing backups records the runner: it needs migration 0008 (reading does not). */
+  private async requireRunners(): Promise<void> {
+    if (!(await this.requireCatalog()).runners) {
+      throw new AppError(
+        'NOT_CONFIGURED',
+        "This database's backup catalog is older than this console (console migration 0008 is not applied). Listing, verifying and restoring work; to back up, have the database owner apply the console migrations (npm run db:migrate, or Apply migrations in the connection's profile)."
+      )
     }
   }
 
@@ -234,6 +250,7 @@ export class BackupService {
   }
 
   private startJob(kind: JobKind, init: Partial<BackupProgress>, run: (job: Job) => Promise<void>): Job {
+    this.assertNotHeld()
     const id = randomUUID()
     const progress: BackupProgress = {
       jobId: id,
@@ -299,50 +316,9 @@ export class BackupService {
     throw failure
   }
 
-  /**
-   * This console's runner number (migration 0008): while jobs run, a connection of its own
-   * holds pg_advisory_lock(RUNNER_LOCK_SPACE, runner), so other consoles can tell its
-   * 'running' rows from rows left behind by a console that stopped.
-   */
-  private async runner(): Promise<number> {
-    if (!this.presence) {
-      // A lost connection (server restart, network) is replaced for the next job.
-      const p: Promise<{ client: pg.Client; runner: number }> = this.openPresence(() => {
-        if (this.presence === p) this.presence = null
-      })
-      this.presence = p
-    }
-    try {
-      return (await this.presence).runner
-    } catch (e) {
-      this.presence = null
-      throw e
-    }
-  }
-
-  private async openPresence(onLost: () => void): Promise<{ client: pg.Client; runner: number }> {
-    const client = new pg.Client({ ...this.target().pg, application_name: 'nchat-console-jobs', connectionTimeoutMillis: 10_000 } as pg.ClientConfig)
-    client.on('error', (e) => log.warn('the jobs connection failed; other consoles will see running backups as interrupted', e))
-    client.on('end', onLost)
-    await client.connect()
-    try {
-      for (;;) {
-        const runner = randomInt(1, 2 ** 31 - 1)
-        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [catalog.RUNNER_LOCK_SPACE, runner])
-        if (r.rows[0]!.ok) return { client, runner }
-      }
-    } catch (e) {
-      await client.end().catch(() => {})
-      throw e
-    }
-  }
-
-  /** The lock goes with the connection once no job runs. */
+  /** No job runs any more: this console's runner lock goes (see RunnerPresence). */
   private closePresenceIfIdle(): void {
-    if (this.jobs.size || !this.presence) return
-    const p = this.presence
-    this.presence = null
-    void p.then((x) => x.client.end()).catch(() => {})
+    if (!this.jobs.size) this.presence.release()
   }
 
   private setPhase(job: Job, phase: BackupPhase): void {
@@ -432,6 +408,25 @@ export class BackupService {
     return `${what[p.kind]} is`
   }
 
+  private holds = 0
+
+  /**
+   * Holds new jobs off while the connection changes (ProfileService): a job must not
+   * start on one database and finish on another. Call the returned function to release.
+   */
+  hold(): () => void {
+    this.holds++
+    let released = false
+    return () => {
+      if (!released) this.holds--
+      released = true
+    }
+  }
+
+  private assertNotHeld(): void {
+    if (this.holds) throw new AppError('CONFLICT', 'The connection is changing; start this again once it is open.')
+  }
+
   /** Cancels every running job and waits for each to clean up (quitting the app). */
   async cancelAll(): Promise<void> {
     await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id)))
@@ -457,15 +452,14 @@ export class BackupService {
   // ---------------------------------------------------------------- catalog
 
   async list(f: { tenantId?: string; batchId?: string; limit: number }): Promise<BackupRecord[]> {
-    await this.requireCatalog()
-    await catalog.sweepInterrupted(this.db)
+    if ((await this.requireCatalog()).runners) await catalog.sweepInterrupted(this.db)
     return (await catalog.listRows(this.db, f)).map(catalog.toRecord)
   }
 
   async batches(limit = 20): Promise<BatchSummary[]> {
-    await this.requireCatalog()
-    await catalog.sweepInterrupted(this.db)
-    const rows = await catalog.listBatches(this.db, limit)
+    const { runners } = await this.requireCatalog()
+    if (runners) await catalog.sweepInterrupted(this.db)
+    const rows = await catalog.listBatches(this.db, limit, runners)
     const active = new Set([...this.jobs.values()].map((j) => j.progress.batchId).filter(Boolean))
     for (const b of rows) if (b.alive) active.add(b.id)
     return rows.map((b) => ({
@@ -500,7 +494,8 @@ export class BackupService {
 
   /** One tenant, destination from the native save dialog. Null when the dialog was closed. */
   async startExport(tenantId: string): Promise<JobStarted> {
-    await this.requireCatalog()
+    this.assertNotHeld()
+    await this.requireRunners()
     const [t] = await resolveTenants(this.db as unknown as pg.ClientBase, [tenantId])
     if (!t) throw new AppError('NOT_FOUND', 'That tenant no longer exists.')
     await this.tools()
@@ -521,7 +516,7 @@ export class BackupService {
 
   /** Many tenants (all, or a selection) into a folder from the native folder dialog. */
   async startBatch(input: { all: true } | { tenantIds: string[] }): Promise<JobStarted> {
-    await this.requireCatalog()
+    await this.requireRunners()
     const ids = 'all' in input ? 'all' : input.tenantIds
     const tenants = await resolveTenants(this.db as unknown as pg.ClientBase, ids)
     if (!tenants.length) throw new AppError('NOT_FOUND', 'None of those tenants exist.')
@@ -534,32 +529,46 @@ export class BackupService {
 
   /** Creates the batch record and runs it (also used directly by tests and tools). */
   async startBatchInto(tenantIds: string[], dir: string): Promise<{ jobId: string; batchId: string }> {
-    await this.requireCatalog()
+    this.assertNotHeld()
+    await this.requireRunners()
     const t = this.target()
     const batchId = randomUUID()
-    await catalog.createBatch(this.db, { id: batchId, directory: dir, tenantIds, operatorName: t.operator.name, operatorEmail: t.operator.email })
-    const job = this.runBatch(batchId)
+    try {
+      const runner = await this.presence.hold()
+      await catalog.createBatch(this.db, { id: batchId, directory: dir, tenantIds, operatorName: t.operator.name, operatorEmail: t.operator.email, runner })
+    } catch (e) {
+      this.closePresenceIfIdle()
+      throw e
+    }
+    const job = this.runBatch(batchId, tenantIds.length)
     return { jobId: job.id, batchId }
   }
 
   /** Resumes a batch: tenants with a verified backup from it are skipped. */
   async resumeBatch(batchId: string): Promise<{ jobId: string; batchId: string }> {
-    await this.requireCatalog()
+    this.assertNotHeld()
+    await this.requireRunners()
     const b = await catalog.getBatch(this.db, batchId)
     if (!b) throw new AppError('NOT_FOUND', 'That batch is not in the catalog.')
     if ([...this.jobs.values()].some((j) => j.progress.batchId === batchId)) throw new AppError('CONFLICT', 'That batch is running now.')
-    await catalog.sweepInterrupted(this.db)
-    if (await catalog.batchRunningElsewhere(this.db, batchId)) throw new AppError('CONFLICT', 'Another console is running that batch now.')
     await this.tools()
-    const job = this.runBatch(batchId)
+    try {
+      // One statement claims the batch: two consoles resuming at once cannot both win.
+      const runner = await this.presence.hold()
+      if (!(await catalog.claimBatch(this.db, batchId, runner))) throw new AppError('CONFLICT', 'Another console is running that batch now.')
+    } catch (e) {
+      this.closePresenceIfIdle()
+      throw e
+    }
+    const job = this.runBatch(batchId, b.tenant_ids.length)
     return { jobId: job.id, batchId }
   }
 
-  private runBatch(batchId: string): Job {
-    return this.startJob('batch', { batchId }, async (job) => {
+  /** Runs a batch this console has claimed (created, or resumed). */
+  private runBatch(batchId: string, tenantsTotal: number): Job {
+    return this.startJob('batch', { batchId, tenantsTotal }, async (job) => {
       const b = await catalog.getBatch(this.db, batchId)
       if (!b) throw new AppError('NOT_FOUND', 'That batch is not in the catalog.')
-      await catalog.setBatchRunning(this.db, batchId, await this.runner())
       await catalog.markStale(this.db, batchId, new Set())
       const done = await catalog.finishedInBatch(this.db, batchId)
       const all = await resolveTenants(this.db as unknown as pg.ClientBase, b.tenant_ids)
@@ -617,7 +626,7 @@ export class BackupService {
 
   /** A backup with no dialog, for other services (tenant lifecycle before a hard delete). */
   async backupTenantNow(tenantId: string, opts: { dir?: string; kind?: 'export' | 'safety' } = {}): Promise<BackupRecord> {
-    await this.requireCatalog()
+    await this.requireRunners()
     const [t] = await resolveTenants(this.db as unknown as pg.ClientBase, [tenantId])
     if (!t) throw new AppError('NOT_FOUND', 'That tenant no longer exists.')
     const dir = opts.dir ?? join(this.opts.backupsDir, opts.kind === 'safety' ? 'safety' : '')
@@ -637,6 +646,7 @@ export class BackupService {
    * failure: each tenant gets an outcome and a catalog row.
    */
   async exportTenants(tenants: TenantRef[], plan: ExportPlan, job: Job): Promise<ExportOutcome[]> {
+    await this.requireRunners()
     const target = this.target()
     const tools = await this.tools()
     const signal = job.abort.signal
@@ -656,7 +666,7 @@ export class BackupService {
         operatorName: target.operator.name,
         operatorEmail: target.operator.email
       })),
-      await this.runner()
+      await this.presence.hold()
     )
     for (const t of tenants) job.catalogIds.add(run.backupId(t))
 

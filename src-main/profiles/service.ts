@@ -38,8 +38,13 @@ export interface ProfileServiceDeps {
   migrationsDir: string
   /** NCHAT_DATABASE_URL: developer/test override; profiles are then not opened at start-up. */
   envOverride: boolean
-  /** Work running on the current connection, in words ("A backup of acme is"), or null. */
-  runningWork?: () => string | null
+  /** The backup jobs of the current connection (BackupService). */
+  jobs?: {
+    /** What runs now, in words ("A backup of acme is"), or null. */
+    runningWork(): string | null
+    /** No new job starts until the returned function is called. */
+    hold(): () => void
+  }
 }
 
 function noSecrets(): Record<SecretKind, boolean> {
@@ -126,6 +131,8 @@ export class ProfileService {
     const { fields, changes } = this.normalize(input.fields, input.secrets)
     const existing = input.id ? await this.d.store.get(input.id) : null
     if (input.id && !existing) throw new AppError('NOT_FOUND', 'That profile no longer exists.')
+    // Saving the open profile re-opens it: refused before anything is written while jobs run.
+    if (existing && this.d.db.target?.profile?.id === existing.id) this.assertIdle()
     const id = existing?.id ?? randomUUID()
     const flags = existing ? { ...existing.secrets } : noSecrets()
 
@@ -224,10 +231,16 @@ export class ProfileService {
   async resetDemo(): Promise<SessionInfo> {
     const demo = this.d.demo
     if (!demo) throw new AppError('UNSUPPORTED', 'The demo is not available in this build.')
+    // Resetting ends in a switch to the demo: refused before the reset while jobs run.
+    this.assertIdle()
     const wasActive = this.d.db.target?.profile?.id === DEMO_PROFILE_ID
     if (wasActive) {
-      this.assertIdle()
-      await this.d.db.setTarget(null)
+      const release = this.quiesce()
+      try {
+        await this.d.db.setTarget(null)
+      } finally {
+        release()
+      }
       this.d.platform.emit('session:changed', await this.d.session.info())
     }
     const t = await demo.reset()
@@ -235,9 +248,13 @@ export class ProfileService {
   }
 
   async disconnect(): Promise<SessionInfo> {
-    this.assertIdle()
-    await this.record('session.close', {})
-    await this.d.db.setTarget(null)
+    const release = this.quiesce()
+    try {
+      await this.record('session.close', {})
+      await this.d.db.setTarget(null)
+    } finally {
+      release()
+    }
     await this.persistActive(null)
     const info = await this.d.session.info()
     this.d.platform.emit('session:changed', info)
@@ -249,7 +266,7 @@ export class ProfileService {
    * would split its catalog records across two databases. The operator cancels or waits.
    */
   private assertIdle(): void {
-    const work = this.d.runningWork?.()
+    const work = this.d.jobs?.runningWork()
     if (!work) return
     const here = this.d.db.target?.profile?.name
     throw new AppError(
@@ -263,7 +280,21 @@ export class ProfileService {
    * arrival, remember the choice, and tell the renderer to drop every cache.
    */
   private async switchTo(target: ConnectionTarget, id: string): Promise<SessionInfo> {
+    const release = this.quiesce()
+    try {
+      return await this.switchNow(target, id)
+    } finally {
+      release()
+    }
+  }
+
+  /** Checks that no job runs and holds new ones off until the returned function is called. */
+  private quiesce(): () => void {
     this.assertIdle()
+    return this.d.jobs?.hold() ?? (() => {})
+  }
+
+  private async switchNow(target: ConnectionTarget, id: string): Promise<SessionInfo> {
     const from = this.d.db.target?.profile ?? null
     const to = target.profile ?? null
     if (from) await this.record('session.close', { to: to ? { name: to.name, environment: to.environment } : null })

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
@@ -23,7 +23,8 @@ it('a connection change waits for a running backup; cancelAll (quit) cancels it 
     await ctx.db.setTarget(targetFromUrl(db.url, { pgBinDir: inject('pgBinDir') }))
     await locker.query('BEGIN')
     await locker.query('LOCK TABLE tenant_busy.users IN ACCESS EXCLUSIVE MODE') // the backup waits here
-    const file = join(mkdtempSync(join(tmpdir(), 'nchat-busy-')), 'busy.nchatbak')
+    const folder = mkdtempSync(join(tmpdir(), 'nchat-busy-'))
+    const file = join(folder, 'busy.nchatbak')
     platform.nextSavePath = file
     const started = await ctx.backups.startExport(id)
     expect(ctx.backups.runningWork()).toBe('A backup of busy is')
@@ -38,11 +39,15 @@ it('a connection change waits for a running backup; cancelAll (quit) cancels it 
     expect(ctx.backups.runningWork()).toBeNull()
     const last = platform.events.filter((e) => e.event === 'backups:progress' && (e.payload as { jobId: string }).jobId === started!.jobId).at(-1)!
     expect(last.payload).toMatchObject({ status: 'cancelled', phase: 'done' })
-    expect(existsSync(file)).toBe(false)
+    expect(readdirSync(folder)).toEqual([]) // neither the file nor its temporary .partial
     const [row] = await ctx.backups.list({ tenantId: id, limit: 1 })
     expect(row!.status).toBe('cancelled')
 
     await locker.query('ROLLBACK')
+    // While the connection changes, no job may start (it would begin on one database and end on another).
+    const release = ctx.backups.hold()
+    await expect(ctx.backups.startExport(id)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/connection is changing/) })
+    release()
     await ctx.profiles.disconnect()
     expect(ctx.db.target).toBeNull()
   } finally {

@@ -84,8 +84,25 @@ const ROOT = resolve(__dirname, '../..')
 const OUT_MAIN = join(ROOT, 'src-main')
 const RENDERER_URL = pathToFileURL(join(OUT_MAIN, '../renderer')).href + '/index.html'
 
+/** The order in which quitting calls the services. */
+const quitCalls: string[] = []
+
 beforeAll(async () => {
   vi.stubEnv('NCHAT_DATABASE_URL', '')
+  const { BackupService } = await import('../../src-main/backup/service')
+  const { ProfileService } = await import('../../src-main/profiles/service')
+  const cancelAll = BackupService.prototype.cancelAll
+  vi.spyOn(BackupService.prototype, 'cancelAll').mockImplementation(async function (this: InstanceType<typeof BackupService>) {
+    quitCalls.push('cancel jobs')
+    await new Promise((r) => setTimeout(r, 50)) // a job taking a moment to clean up
+    await cancelAll.call(this)
+    quitCalls.push('jobs cancelled')
+  })
+  const shutdown = ProfileService.prototype.shutdown
+  vi.spyOn(ProfileService.prototype, 'shutdown').mockImplementation(async function (this: InstanceType<typeof ProfileService>) {
+    quitCalls.push('shutdown')
+    await shutdown.call(this)
+  })
   electron.state.userData = mkdtempSync(join(tmpdir(), 'nchat-boot-'))
   electron.state.appPath = ROOT
   await import('../../src-main/index')
@@ -157,5 +174,6 @@ describe('Electron bootstrap', () => {
     for (const fn of electron.appEvents.get('will-quit') ?? []) fn({ preventDefault: () => (prevented = true) })
     expect(prevented).toBe(true)
     await vi.waitFor(() => expect(electron.state.exitCodes).toEqual([0]), { timeout: 10_000 })
+    expect(quitCalls).toEqual(['cancel jobs', 'jobs cancelled', 'shutdown'])
   })
 })
