@@ -82,14 +82,14 @@ export const INTERRUPTED = 'Interrupted: the console running this backup stopped
  */
 export async function sweepInterrupted(db: Queryable): Promise<void> {
   await db.query(
-    `UPDATE console.backup_catalog c SET status = 'failed', finished_at = now(), error = $1
-      WHERE c.status = 'running' AND c.runner IS NOT NULL AND NOT ${runnerAlive('c.runner')}`,
-    [INTERRUPTED]
-  )
-  await db.query(
-    `UPDATE console.backup_batches b SET status = 'failed', finished_at = now(),
+    `WITH rows AS (
+       UPDATE console.backup_catalog c SET status = 'failed', finished_at = now(), error = $1
+        WHERE c.status = 'running' AND c.runner IS NOT NULL AND NOT ${runnerAlive('c.runner')}
+        RETURNING 1)
+     UPDATE console.backup_batches b SET status = 'failed', finished_at = now(),
             summary = COALESCE(b.summary, '{}'::jsonb) || '{"interrupted": true}'::jsonb
-      WHERE b.status = 'running' AND b.runner IS NOT NULL AND NOT ${runnerAlive('b.runner')}`
+      WHERE b.status = 'running' AND b.runner IS NOT NULL AND NOT ${runnerAlive('b.runner')}`,
+    [INTERRUPTED]
   )
 }
 

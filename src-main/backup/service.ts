@@ -20,16 +20,17 @@ import { closeSync, openSync, readSync } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import type pg from 'pg'
-import type {
-  BackupPhase,
-  BackupProgress,
-  BackupRecord,
-  BatchSummary,
-  JobKind,
-  JobStarted,
-  RestoreResult,
-  ToolStatus,
-  VerifyResult
+import {
+  describeJob,
+  type BackupPhase,
+  type BackupProgress,
+  type BackupRecord,
+  type BatchSummary,
+  type JobKind,
+  type JobStarted,
+  type RestoreResult,
+  type ToolStatus,
+  type VerifyResult
 } from '../../src-preload/contract'
 import type { Platform } from '../context'
 import { AppError, toAppError } from '../core/errors'
@@ -167,7 +168,6 @@ export class BackupService {
   private readonly jobs = new Map<string, Job>()
   private readonly presence: RunnerPresence
   private toolsCache: { key: string; tools: PgTools } | null = null
-  /** Finished files waiting for their rename (keyed by backup id). */
   private readonly lockWaitMs: number
   private readonly maxRelationsPerRun: number
   private readonly maxSchemasPerRun: number
@@ -359,13 +359,6 @@ export class BackupService {
 
   private notifyEnd(job: Job): void {
     const p = job.progress
-    const slug = p.tenantSlug ?? 'tenant'
-    const what: Record<JobKind, string> = {
-      batch: `Backup of ${p.tenantsTotal} tenants`,
-      export: `Backup of ${slug}`,
-      restore: `Restore of ${slug}`,
-      verify: `Deep verification of ${slug}`
-    }
     const succeeded: Record<JobKind, string> = {
       batch: `${p.tenantsDone} backed up and verified.`,
       export: 'Finished and verified.',
@@ -383,7 +376,7 @@ export class BackupService {
               : 'Cancelled.'
             : `Failed: ${p.message ?? ''}`
     try {
-      this.platform.notify?.({ title: `${what[p.kind]} ${p.status === 'succeeded' ? 'finished' : p.status}`, body })
+      this.platform.notify?.({ title: `${describeJob(p)} ${p.status === 'succeeded' ? 'finished' : p.status}`, body })
     } catch (e) {
       log.warn('notification failed', e)
     }
@@ -397,15 +390,8 @@ export class BackupService {
     const jobs = [...this.jobs.values()].map((j) => j.progress)
     if (!jobs.length) return null
     if (jobs.length > 1) return `${jobs.length} backup jobs are`
-    const p = jobs[0]!
-    const slug = p.tenantSlug ?? 'a tenant'
-    const what: Record<JobKind, string> = {
-      batch: `A backup of ${p.tenantsTotal} tenants`,
-      export: `A backup of ${slug}`,
-      restore: `A restore of ${slug}`,
-      verify: `A deep verification of ${slug}`
-    }
-    return `${what[p.kind]} is`
+    const what = describeJob(jobs[0]!)
+    return `A ${what[0]!.toLowerCase()}${what.slice(1)} is`
   }
 
   private holds = 0
@@ -625,15 +611,15 @@ export class BackupService {
   // ---------------------------------------------------------------- export (core)
 
   /** A backup with no dialog, for other services (tenant lifecycle before a hard delete). */
-  async backupTenantNow(tenantId: string, opts: { dir?: string; kind?: 'export' | 'safety' } = {}): Promise<BackupRecord> {
+  async backupTenantNow(tenantId: string, opts: { dir?: string } = {}): Promise<BackupRecord> {
     await this.requireRunners()
     const [t] = await resolveTenants(this.db as unknown as pg.ClientBase, [tenantId])
     if (!t) throw new AppError('NOT_FOUND', 'That tenant no longer exists.')
-    const dir = opts.dir ?? join(this.opts.backupsDir, opts.kind === 'safety' ? 'safety' : '')
+    const dir = opts.dir ?? this.opts.backupsDir
     await mkdir(dir, { recursive: true }).catch(() => {})
     let outcome: ExportOutcome | undefined
     const job = this.startJob('export', { tenantSlug: t.slug, tenantsTotal: 1 }, async (job) => {
-      ;[outcome] = await this.exportTenants([t], { kind: opts.kind ?? 'export', batchId: null, destFor: () => join(dir, defaultFileName(t.slug)) }, job)
+      ;[outcome] = await this.exportTenants([t], { kind: 'export', batchId: null, destFor: () => join(dir, defaultFileName(t.slug)) }, job)
     })
     await job.done
     if (!outcome?.ok) throw new AppError('INTERNAL', outcome?.error ?? job.progress.message ?? 'The backup failed.')

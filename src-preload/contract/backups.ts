@@ -39,6 +39,24 @@ export interface BackupProgress {
   startedAt: string
 }
 
+/**
+ * What a job is, for people: "Backup of acme", "Backup of 120 tenants", "Restore of acme",
+ * "Deep verification of acme". Used by the job cards, notifications and refusals.
+ */
+export function describeJob(p: Pick<BackupProgress, 'kind' | 'tenantSlug' | 'tenantsTotal'>): string {
+  const slug = p.tenantSlug ?? 'a tenant'
+  switch (p.kind) {
+    case 'batch':
+      return `Backup of ${p.tenantsTotal.toLocaleString('en-US')} tenants`
+    case 'restore':
+      return `Restore of ${slug}`
+    case 'verify':
+      return `Deep verification of ${slug}`
+    case 'export':
+      return `Backup of ${slug}`
+  }
+}
+
 export interface BackupRecord {
   id: string
   tenantId: string

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { BackupProgress, BackupRecord, BatchSummary } from '../../../../src-preload/contract'
+import { describeJob, type BackupProgress, type BackupRecord, type BatchSummary } from '../../../../src-preload/contract'
 import { ErrorState } from '../../components/ErrorState'
 import { Pill } from '../../components/Pill'
 import { formatBytes, formatDateTime, formatInt, formatRelative } from '../../lib/format'
@@ -32,13 +32,6 @@ const PHASE_LABEL: Record<string, string> = {
   done: 'Finished'
 }
 
-function jobTitle(job: BackupProgress): string {
-  if (job.kind === 'batch') return `Batch of ${formatInt(job.tenantsTotal)} tenants`
-  if (job.kind === 'restore') return job.tenantSlug ? `Restore of ${job.tenantSlug}` : 'Restore'
-  if (job.kind === 'verify') return `Deep verification of ${job.tenantSlug ?? 'a backup'}`
-  return `Backup of ${job.tenantSlug ?? 'tenant'}`
-}
-
 function jobPercent(job: BackupProgress): number {
   const batch = job.kind === 'batch'
   const done = batch ? job.tenantsDone + job.tenantsFailed : job.tablesDone
@@ -54,7 +47,7 @@ function JobCard({ job, onDismiss }: { job: BackupProgress; onDismiss(): void })
   return (
     <div className={`bk-job bk-job-${job.status}`} data-testid="backup-job">
       <div className="bk-job-head">
-        <b>{jobTitle(job)}</b>
+        <b>{describeJob(job)}</b>
         <Pill tone={STATUS_TONE[job.status] ?? 'gray'} dot>
           {running ? PHASE_LABEL[job.phase] ?? job.phase : job.status}
         </Pill>
