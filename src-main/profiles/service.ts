@@ -235,12 +235,7 @@ export class ProfileService {
     this.assertIdle()
     const wasActive = this.d.db.target?.profile?.id === DEMO_PROFILE_ID
     if (wasActive) {
-      const release = this.quiesce()
-      try {
-        await this.d.db.setTarget(null)
-      } finally {
-        release()
-      }
+      await this.quietly(() => this.d.db.setTarget(null))
       this.d.platform.emit('session:changed', await this.d.session.info())
     }
     const t = await demo.reset()
@@ -248,13 +243,10 @@ export class ProfileService {
   }
 
   async disconnect(): Promise<SessionInfo> {
-    const release = this.quiesce()
-    try {
+    await this.quietly(async () => {
       await this.record('session.close', {})
       await this.d.db.setTarget(null)
-    } finally {
-      release()
-    }
+    })
     await this.persistActive(null)
     const info = await this.d.session.info()
     this.d.platform.emit('session:changed', info)
@@ -280,18 +272,18 @@ export class ProfileService {
    * arrival, remember the choice, and tell the renderer to drop every cache.
    */
   private async switchTo(target: ConnectionTarget, id: string): Promise<SessionInfo> {
-    const release = this.quiesce()
+    return this.quietly(() => this.switchNow(target, id))
+  }
+
+  /** Runs a connection change: refused while a job runs, and no job starts during it. */
+  private async quietly<T>(change: () => Promise<T>): Promise<T> {
+    this.assertIdle()
+    const release = this.d.jobs?.hold() ?? (() => {})
     try {
-      return await this.switchNow(target, id)
+      return await change()
     } finally {
       release()
     }
-  }
-
-  /** Checks that no job runs and holds new ones off until the returned function is called. */
-  private quiesce(): () => void {
-    this.assertIdle()
-    return this.d.jobs?.hold() ?? (() => {})
   }
 
   private async switchNow(target: ConnectionTarget, id: string): Promise<SessionInfo> {
