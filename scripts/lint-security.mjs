@@ -15,8 +15,9 @@ const allow = JSON.parse(readFileSync(join(root, 'resources/security/electronega
 const stage = mkdtempSync(join(tmpdir(), 'nchat-eneg-'))
 for (const d of ['src-main', 'src-preload', 'src-renderer']) cpSync(join(root, d), join(stage, d), { recursive: true })
 const csv = join(stage, 'report.csv')
-const bin = join(root, 'node_modules/.bin/electronegativity')
-const r = spawnSync(bin, ['-i', stage, '-e', electronVersion, '-r', '-v', 'false', '-o', csv], {
+const bin = join(root, 'node_modules/@doyensec/electronegativity/dist/index.js')
+const offline = join(root, 'scripts/electronegativity-offline.cjs')
+const r = spawnSync(process.execPath, ['--require', offline, bin, '-i', stage, '-e', electronVersion, '-r', '-v', 'false', '-o', csv], {
   encoding: 'utf8',
   timeout: 600_000
 })

@@ -3,13 +3,13 @@
  * It builds the window (hardened), wires the handler registry to ipcMain, and
  * hands native services (events, dialogs, notifications) to the context.
  */
-import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron'
+import { app, BrowserWindow, ipcMain, session, shell, utilityProcess, type WebContents } from 'electron'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createContext } from './context'
 import { createDemo } from './demo'
 import { installCrashRedaction, openStartupConnection, windowTitle } from './profiles/startup'
-import { KeytarStore } from './secrets/keychain'
+import { KeytarStore, type WorkerSpawner } from './secrets/keychain'
 import { log } from './core/logger'
 import { createRegistry, handlers } from './ipc'
 import { backupPlatform } from './platform/backups'
@@ -19,6 +19,27 @@ const RENDERER_INDEX = join(RENDERER_DIR, 'index.html')
 const RENDERER_URL_PREFIX = pathToFileURL(RENDERER_DIR).href + '/'
 
 let mainWindow: BrowserWindow | null = null
+
+/**
+ * The keytar helper runs as an Electron utility process: a Node environment of Electron's
+ * own, so the app binary never has to run as plain Node (the RunAsNode fuse stays off).
+ * Tests run the same worker file as a Node child (secrets/keychain.ts forkSpawner).
+ */
+const utilitySpawner: WorkerSpawner = (workerPath, env) => {
+  const childEnv = { ...env }
+  delete childEnv.ELECTRON_RUN_AS_NODE
+  // The app path may be inside app.asar (a file): the helper runs in the user-data folder
+  // and finds keytar through NCHAT_APP_ROOT (Electron reads keytar.node from app.asar.unpacked).
+  const child = utilityProcess.fork(workerPath, [], { env: childEnv, cwd: app.getPath('userData'), stdio: ['ignore', 'ignore', 'pipe'], serviceName: 'nChat Console keychain' })
+  // libsecret warnings go to stderr; they never hold secrets, but keep them at debug level.
+  child.stderr?.on('data', (d: Buffer) => log.debug('keychain helper:', d.toString('utf8').trim().slice(0, 300)))
+  return {
+    send: (m) => void child.postMessage(m),
+    onMessage: (cb) => void child.on('message', cb),
+    onExit: (cb) => void child.on('exit', (code) => cb(code)),
+    kill: () => void child.kill()
+  }
+}
 
 /** Only our own built files may talk to main. */
 function isTrustedSender(url: string): boolean {
@@ -97,7 +118,7 @@ async function main(): Promise<void> {
   const ctx = createContext({
     migrationsDir,
     // Secrets: OS keychain through keytar, in a helper process (bounded, killable).
-    secrets: new KeytarStore({ workerPath: join(__dirname, 'keytar-worker.js'), appRoot: app.getAppPath() }),
+    secrets: new KeytarStore({ workerPath: join(__dirname, 'keytar-worker.js'), appRoot: app.getAppPath(), spawn: utilitySpawner }),
     demo: createDemo(userDataDir, migrationsDir),
     envOverride: Boolean(process.env.NCHAT_DATABASE_URL),
     platform: {

@@ -50,7 +50,7 @@ export function classifyKeychainFailure(message: string, code: string | null): A
   return keychainError('refused', redact(message).slice(0, 160))
 }
 
-/** A running helper process; the Electron bootstrap may supply a utilityProcess-based one. */
+/** A running helper process: a Node child (forkSpawner) or, in the app, an Electron utility process. */
 export interface WorkerHandle {
   send(msg: unknown): void
   onMessage(cb: (msg: unknown) => void): void
@@ -59,12 +59,17 @@ export interface WorkerHandle {
 }
 export type WorkerSpawner = (workerPath: string, env: NodeJS.ProcessEnv, cwd: string) => WorkerHandle
 
-/** Default spawner: a Node child (under Electron, the app binary running as Node). */
+/**
+ * Default spawner: a Node child, for Node (tests, the command-line tools). The Electron app
+ * passes a utility-process spawner instead (src-main/index.ts): a packaged app has its
+ * RunAsNode fuse off, so forking its binary would start a second console, not Node.
+ */
 export const forkSpawner: WorkerSpawner = (workerPath, env, cwd) => {
+  if (process.versions.electron) throw new Error('Under Electron the keychain helper runs as a utility process.')
   const execArgv = workerPath.endsWith('.ts') ? ['--import', 'tsx'] : []
   const child: ChildProcess = fork(workerPath, [], {
     cwd,
-    env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
+    env,
     execArgv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'json'

@@ -1,3 +1,4 @@
+import type * as ChildProcessModule from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -24,6 +25,26 @@ const electron = vi.hoisted(() => {
   const permission: { request: Listener | null; check: Listener | null } = { request: null, check: null }
   const openExternal: string[] = []
   const state = { userData: '', appPath: '', exitCodes: [] as number[] }
+  /** Utility processes the app started, and what each was sent; each answers like the keytar helper. */
+  const utility: { modulePath: string; options: { env?: Record<string, string | undefined> }; sent: Record<string, unknown>[] }[] = []
+  class UtilityProcess {
+    private readonly listeners = new Map<string, Listener[]>()
+    stderr = null
+    constructor(private readonly rec: (typeof utility)[number]) {}
+    on(event: string, fn: Listener): this {
+      this.listeners.set(event, [...(this.listeners.get(event) ?? []), fn])
+      return this
+    }
+    postMessage(m: Record<string, unknown>): void {
+      this.rec.sent.push(m)
+      setTimeout(() => {
+        for (const fn of this.listeners.get('message') ?? []) fn({ id: m.id, ok: true, value: m.op === 'get' ? null : true })
+      }, 1)
+    }
+    kill(): boolean {
+      return true
+    }
+  }
   class BrowserWindow {
     private readonly rec: (typeof windows)[number]
     webContents = { send: () => {} }
@@ -72,12 +93,30 @@ const electron = vi.hoisted(() => {
     },
     shell: { openExternal: async (url: string) => void openExternal.push(url), showItemInFolder: () => {} },
     dialog: {},
-    Notification: { isSupported: () => false }
+    Notification: { isSupported: () => false },
+    utilityProcess: {
+      fork: (modulePath: string, _args: string[], options: (typeof utility)[number]['options']) => {
+        const rec = { modulePath, options, sent: [] }
+        utility.push(rec)
+        return new UtilityProcess(rec)
+      }
+    }
   }
-  return { module, appEvents, windows, ipc, permission, openExternal, state }
+  return { module, appEvents, windows, ipc, permission, openExternal, state, utility }
 })
 
 vi.mock('electron', () => ({ ...electron.module, default: electron.module }))
+
+/** Node children the app forks (the keychain must not be one: that needs the RunAsNode fuse). */
+const forked = vi.hoisted(() => [] as string[])
+vi.mock('node:child_process', async (importOriginal) => {
+  const real = await importOriginal<typeof ChildProcessModule>()
+  const fork = ((modulePath: string, ...rest: unknown[]) => {
+    forked.push(modulePath)
+    return (real.fork as (...a: unknown[]) => unknown)(modulePath, ...rest)
+  }) as typeof real.fork
+  return { ...real, fork, default: { ...real, fork } }
+})
 
 const ROOT = resolve(__dirname, '../..')
 /** Under test the bootstrap runs from src-main, and resolves the renderer beside it. */
@@ -167,6 +206,25 @@ describe('Electron bootstrap', () => {
     expect(openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' })
     expect(openHandler!({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' })
     expect(electron.openExternal).toEqual(['https://docs.example/help'])
+  })
+
+  it('the keychain helper is an Electron utility process, never the app binary run as Node', async () => {
+    const save = electron.ipc.get('profiles:save')!
+    const r = await save(
+      { senderFrame: { url: RENDERER_URL } },
+      {
+        fields: { name: 'Staging', environment: 'staging', host: '127.0.0.1', database: 'nchat', user: 'ops', operatorName: 'Ops', operatorEmail: 'ops@example.com' },
+        secrets: { password: { action: 'replace', value: 'boot-test-secret' } }
+      }
+    )
+    expect(r).toMatchObject({ ok: true, data: { secrets: { password: true } } })
+    expect(electron.utility).toHaveLength(1)
+    const helper = electron.utility[0]!
+    expect(helper.modulePath).toMatch(/keytar-worker\.js$/)
+    expect(helper.options.env?.ELECTRON_RUN_AS_NODE).toBeUndefined()
+    expect(helper.options.env?.NCHAT_APP_ROOT).toBe(ROOT)
+    expect(helper.sent).toContainEqual(expect.objectContaining({ op: 'set', service: 'nchat-console' }))
+    expect(forked).toEqual([])
   })
 
   it('quitting waits for running jobs to be cancelled and the connection to close, then exits', async () => {
