@@ -95,6 +95,10 @@ async function createWindow(): Promise<void> {
 
 async function main(): Promise<void> {
   installCrashRedaction((code) => app.exit(code))
+  // One user-data folder whatever the product name of the build (a checkout is
+  // "nchat-console", an installer "nChat Console"): profiles and the demo stay where they
+  // were, and the command-line tools find them.
+  app.setPath('userData', join(app.getPath('appData'), 'nchat-console'))
   if (!app.requestSingleInstanceLock()) {
     app.quit()
     return

@@ -1,17 +1,18 @@
 import { _electron as electron, expect, test } from '@playwright/test'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 
 /**
  * Launches the real Electron app. Runs only where the Electron binary is installed
  * (users' machines after `npm run app`); CI and this workplace cannot download it.
  */
 function electronBinary(): string | null {
+  // Not require('electron'): since Electron 45 that starts a download when the binary is missing.
   try {
-    const require = createRequire(__filename)
-    const p = require('electron') as unknown as string
-    return typeof p === 'string' && existsSync(p) ? p : null
+    const pkgDir = dirname(createRequire(__filename).resolve('electron/package.json'))
+    const p = join(pkgDir, 'dist', readFileSync(join(pkgDir, 'path.txt'), 'utf8').trim())
+    return existsSync(p) ? p : null
   } catch {
     return null
   }

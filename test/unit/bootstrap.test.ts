@@ -24,7 +24,7 @@ const electron = vi.hoisted(() => {
   const ipc = new Map<string, Listener>()
   const permission: { request: Listener | null; check: Listener | null } = { request: null, check: null }
   const openExternal: string[] = []
-  const state = { userData: '', appPath: '', exitCodes: [] as number[] }
+  const state = { userData: '', appPath: '', exitCodes: [] as number[], paths: [] as string[] }
   /** Utility processes the app started, and what each was sent; each answers like the keytar helper. */
   const utility: { modulePath: string; options: { env?: Record<string, string | undefined> }; sent: Record<string, unknown>[] }[] = []
   class UtilityProcess {
@@ -80,7 +80,8 @@ const electron = vi.hoisted(() => {
       exit: (code: number) => void state.exitCodes.push(code),
       on: on(appEvents),
       whenReady: async () => {},
-      getPath: () => state.userData,
+      getPath: (name: string) => (name === 'appData' ? join(state.userData, '..') : state.userData),
+      setPath: (name: string, path: string) => void state.paths.push(`${name}=${path}`),
       getAppPath: () => state.appPath
     },
     BrowserWindow,
@@ -168,6 +169,10 @@ describe('Electron bootstrap', () => {
     })
     expect(String(prefs.preload)).toMatch(/preload[\\/]index\.cjs$/)
     expect(electron.windows[0]!.loaded).toMatch(/renderer[\\/]index\.html$/)
+  })
+
+  it('keeps one user-data folder, whatever the product name of the build', () => {
+    expect(electron.state.paths).toEqual([`userData=${join(electron.state.userData, '..', 'nchat-console')}`])
   })
 
   it('registers exactly the contract channels with ipcMain, and refuses other senders', async () => {
