@@ -12,6 +12,7 @@ import { KeytarStore, type SecretStore } from './secrets/keychain'
 import { SessionService } from './services/session'
 import { TenantDirectoryService } from './services/tenants'
 import { BackupService } from './backup/service'
+import { InsightsService } from './insights/service'
 
 /** Native things only the Electron bootstrap can do; tests supply fakes. */
 export interface Platform {
@@ -43,6 +44,7 @@ export interface AppContext {
   tenants: TenantDirectoryService
   lifecycle: LifecycleService
   backups: BackupService
+  insights: InsightsService
   platform: Platform
   migrationsDir: string
   profiles: ProfileService
@@ -81,6 +83,7 @@ export function createContext(opts: {
     tenants: new TenantDirectoryService(db, session),
     lifecycle: new LifecycleService(db, session),
     backups,
+    insights: new InsightsService(db, session, opts.platform),
     platform: opts.platform,
     migrationsDir: opts.migrationsDir,
     profileStore,

@@ -35,6 +35,18 @@ import {
   type ToolStatus,
   type VerifyResult
 } from './backups'
+import {
+  OverviewCsvInput,
+  OverviewInput,
+  RefreshCancelInput,
+  RefreshUsageInput,
+  TenantUsageInput,
+  type CsvSaved,
+  type FleetOverview,
+  type RefreshProgress,
+  type RefreshSummary,
+  type TenantUsageHistory
+} from './insights'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -55,6 +67,7 @@ export * from './tenants'
 export * from './lifecycle'
 export * from './profiles'
 export * from './backups'
+export * from './insights'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -107,7 +120,12 @@ export const contract = {
   'backups:cancel': channel<{ cancelled: boolean }>()(JobIdInput),
   'backups:verify': channel<VerifyResult>()(BackupVerifyInput),
   'backups:showInFolder': channel<{ shown: boolean }>()(BackupIdInput),
-  'backups:restore': channel<RestoreResult>()(BackupRestoreInput)
+  'backups:restore': channel<RestoreResult>()(BackupRestoreInput),
+  'insights:overview': channel<FleetOverview>()(OverviewInput),
+  'insights:usage': channel<TenantUsageHistory>()(TenantUsageInput),
+  'insights:exportCsv': channel<CsvSaved>()(OverviewCsvInput),
+  'insights:refreshUsage': channel<RefreshSummary>()(RefreshUsageInput),
+  'insights:cancelRefresh': channel<{ cancelled: boolean }>()(RefreshCancelInput)
 } as const
 
 export type Contract = typeof contract
@@ -122,9 +140,10 @@ export const CHANNELS = Object.keys(contract) as Channel[]
 export interface EventMap {
   'session:changed': SessionInfo
   'backups:progress': BackupProgress
+  'insights:progress': RefreshProgress
 }
 export type EventName = keyof EventMap
-export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress']
+export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress']
 
 type Namespace<C> = C extends `${infer N}:${string}` ? N : never
 export type NchatApi = {

@@ -47,7 +47,7 @@ test.describe('tenant directory', () => {
   test('lists, searches, filters and clears against the database', async ({ page, harness }) => {
     // Skeleton rows while the first page loads (every request held for a few seconds).
     harness.setLatency(6_000)
-    await page.goto(`${harness.origin}/index.html`)
+    await page.goto(`${harness.origin}/index.html#/tenants`)
     await expect(page.getByTestId('table-skeleton')).toBeVisible()
     harness.setLatency(0)
     const total = await count(harness)

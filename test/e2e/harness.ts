@@ -39,7 +39,7 @@ export interface Harness {
   seed: SharedSeed
   /** Runs SQL on this test's database over a separate superuser connection, to check what the UI shows. */
   sql<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>
-  /** Loads the console (optionally at `#/<screen>`) and waits for the shell. */
+  /** Loads the console at `#/<screen>` (default: the tenant directory) and waits for the shell. */
   open(screen?: string): Promise<void>
   /** Emits an event from "main" and waits until the page got it. */
   emit<E extends EventName>(event: E, payload: EventMap[E]): Promise<void>
@@ -168,7 +168,7 @@ export const test = base.extend<HarnessOptions & { harness: Harness }, { staticS
         return (await checker.query(text, params)).rows
       },
       async open(screen) {
-        await page.goto(`${origin}/index.html${screen ? `#/${screen}` : ''}`)
+        await page.goto(`${origin}/index.html#/${screen ?? 'tenants'}`)
         await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible()
       },
       async emit(event, payload) {

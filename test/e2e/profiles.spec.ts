@@ -117,13 +117,16 @@ test.describe('connection profiles', () => {
     await report.scrollIntoViewIfNeeded()
     await page.screenshot({ path: 'test-results/screenshots/profile-form.png' })
 
-    // Save and connect: the directory opens, framed in the production colour.
+    // Save and connect: the console opens, framed in the production colour.
     await page.getByRole('button', { name: 'Save and connect' }).click()
     await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible({ timeout: 20_000 })
     await expect(page.locator('.app')).toHaveAttribute('data-environment', 'production')
     await expect(page.getByTestId('env-badge')).toHaveText(/production/i)
     await expect(page.getByTestId('session-title')).toHaveText('Production EU')
     expect(await frameColor(page)).toBe(rgb('#d93f3f'))
+    // The home screen is the fleet overview; the directory is one click away.
+    await expect(page.getByTestId('overview')).toBeVisible({ timeout: 20_000 })
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tenants' }).click()
     await expect(page.getByTestId('pager-range')).toContainText('of', { timeout: 20_000 })
     await expect(page.getByText('0000 Only In Database A').first()).toBeVisible()
 
@@ -202,6 +205,8 @@ test('first run → open the demo: the embedded database starts and the director
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible({ timeout: 200_000 })
   await expect(page.locator('.app')).toHaveAttribute('data-environment', 'demo')
   await expect(page.getByTestId('session-title')).toHaveText('Demo')
+  await expect(page.getByTestId('overview')).toBeVisible({ timeout: 30_000 })
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tenants' }).click()
   await expect(page.getByTestId('pager-range')).toContainText('of', { timeout: 30_000 })
   await page.screenshot({ path: 'test-results/screenshots/demo.png' })
   const dataDir = harness.ctx.demo!.status().dataDir

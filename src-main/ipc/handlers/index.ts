@@ -1,6 +1,7 @@
 import type { Channel } from '../../../src-preload/contract'
 import type { Handler } from '../registry'
 import { backupHandlers } from './backups'
+import { insightHandlers } from './insights'
 import { lifecycleHandlers } from './lifecycle'
 import { profileHandlers } from './profiles'
 import { sessionHandlers } from './session'
@@ -12,5 +13,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...tenantHandlers,
   ...lifecycleHandlers,
   ...profileHandlers,
-  ...backupHandlers
+  ...backupHandlers,
+  ...insightHandlers
 }

@@ -1,6 +1,7 @@
 import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleRole } from '../../../src-preload/contract'
-import { IconArchive, IconBuilding, IconKey } from '../components/icons'
+import { IconArchive, IconBuilding, IconChart, IconKey } from '../components/icons'
+import { OverviewScreen } from '../features/insights/OverviewScreen'
 import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
 import { TenantsScreen } from '../features/tenants/TenantsScreen'
 import { BackupsScreen } from '../features/backups/BackupsScreen'
@@ -22,9 +23,11 @@ export interface ScreenDef {
 }
 
 export const SCREENS: ScreenDef[] = [
+  { id: 'overview', label: 'Overview', icon: <IconChart />, component: OverviewScreen, section: 'Fleet' },
   { id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' },
   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' },
   { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
 ]
 
-export const DEFAULT_SCREEN = 'tenants'
+/** The home screen: the fleet at a glance. */
+export const DEFAULT_SCREEN = 'overview'

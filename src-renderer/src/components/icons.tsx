@@ -29,6 +29,11 @@ export const IconBuilding = (p: P) => (
     <path d="M9 7h1M14 7h1M9 11h1M14 11h1M9 15h1M14 15h1M10 21v-3h4v3" />
   </Icon>
 )
+export const IconChart = (p: P) => (
+  <Icon {...p}>
+    <path d="M4 20h16M7 16v-5M12 16V6M17 16v-8" />
+  </Icon>
+)
 export const IconArchive = (p: P) => (
   <Icon {...p}>
     <rect x="3" y="4" width="18" height="4" rx="1" />

@@ -1,5 +1,5 @@
 import { FEATURE_KEYS } from '../../../../src-preload/contract/tenants'
-import type { ReactNode } from 'react'
+import { useState, type ReactNode } from 'react'
 import type { TenantDetail, UsageMetric } from '../../../../src-preload/contract'
 import { ErrorState } from '../../components/ErrorState'
 import { IconCheck, IconMinus, IconX } from '../../components/icons'
@@ -8,6 +8,7 @@ import { capitalize, formatBytes, formatCents, formatDateTime, formatInt, format
 import { useTenant } from './queries'
 import { BackupTenantButton } from '../backups/BackupButtons'
 import { TenantActions } from '../lifecycle/TenantActions'
+import { UsageTab } from '../insights/UsageTab'
 
 const SAFE_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/i
 
@@ -352,6 +353,7 @@ function DetailSkeleton() {
 export function TenantDetailPanel({ id, onClose }: { id: string; onClose(): void }) {
   const q = useTenant(id)
   const t = q.data
+  const [tab, setTab] = useState<'details' | 'usage'>('details')
   return (
     <aside className="detail" aria-label="Tenant details" data-testid="tenant-detail" data-tenant-id={id}>
       <header className="detail-head">
@@ -375,8 +377,19 @@ export function TenantDetailPanel({ id, onClose }: { id: string; onClose(): void
         </button>
       </header>
       {t && !q.isError && <TenantActions tenant={t} onGone={onClose} />}
+      <div className="detail-tabs" role="tablist" aria-label="Tenant views">
+        {(['details', 'usage'] as const).map((k) => (
+          <button key={k} type="button" role="tab" aria-selected={tab === k} className={`detail-tab${tab === k ? ' on' : ''}`} onClick={() => setTab(k)}>
+            {k === 'details' ? 'Details' : 'Usage'}
+          </button>
+        ))}
+      </div>
       {q.isError ? (
         <ErrorState error={q.error} onRetry={() => void q.refetch()} retrying={q.isFetching} compact />
+      ) : tab === 'usage' ? (
+        <div className="detail-body">
+          <UsageTab tenantId={id} />
+        </div>
       ) : t ? (
         <DetailBody t={t} />
       ) : (

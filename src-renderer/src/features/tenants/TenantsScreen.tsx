@@ -21,12 +21,19 @@ function isTyping(el: EventTarget | null): boolean {
   return el.isContentEditable || ['TEXTAREA', 'SELECT'].includes(el.tagName)
 }
 
+/** Filters another screen asked for: `#/tenants?status=…&plan=…&search=…` (the overview's charts link here). */
+function linkedFilters(): { search: string; statuses: string[]; plans: string[] } {
+  const q = new URLSearchParams(window.location.hash.split('?')[1] ?? '')
+  return { search: q.get('search')?.slice(0, 200) ?? '', statuses: q.getAll('status').slice(0, 10), plans: q.getAll('plan').slice(0, 10) }
+}
+
 export function TenantsScreen() {
   const session = useSession()
-  const [search, setSearch] = useState('')
+  const [linked] = useState(linkedFilters)
+  const [search, setSearch] = useState(linked.search)
   const debouncedSearch = useDebounced(search.trim(), 300)
-  const [statuses, setStatuses] = useState<string[]>([])
-  const [plans, setPlans] = useState<string[]>([])
+  const [statuses, setStatuses] = useState<string[]>(linked.statuses)
+  const [plans, setPlans] = useState<string[]>(linked.plans)
   const [sort, setSort] = useState<TenantSortKey>('name')
   const [direction, setDirection] = useState<'asc' | 'desc'>('asc')
   const [pageSize, setPageSize] = useState(50)
