@@ -32,12 +32,12 @@ import {
   type ToolStatus,
   type VerifyResult
 } from '../../src-preload/contract'
-import type { Platform } from '../context'
+import type { Platform } from '../platform/platform'
 import { AppError, toAppError } from '../core/errors'
 import { isProtectedSchema } from '../core/ident'
 import { log } from '../core/logger'
 import type { ConnectionManager, ConnectionTarget } from '../db/connection'
-import type { SessionService } from '../services/session'
+import type { SessionService } from '../session'
 import * as catalog from './catalog'
 import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
