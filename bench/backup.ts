@@ -46,7 +46,7 @@ interface FleetResult {
   singleRawPlain: number | null
 }
 
-/** The console gives pg_dump this session setting (src-main/backup/service.ts); raw runs get it too, so they are the same command. */
+/** The console gives pg_dump this session setting (src-main/backup/export.ts); raw runs get it too, so they are the same command. */
 const SESSION_OPTIONS = '-c enable_mergejoin=off'
 
 function rawDump(binDir: string, port: string, db: string, schemas: string[], file: string, plain = false): number {
