@@ -34,7 +34,7 @@ export default tseslint.config(
   {
     // Only the bootstrap may import electron; everything else stays testable without it.
     files: ['src-main/**/*.ts'],
-    ignores: ['src-main/index.ts', 'src-main/platform/**'],
+    ignores: ['src-main/index.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] }
   },
   {

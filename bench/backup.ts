@@ -22,7 +22,7 @@ import { BackupService } from '../src-main/backup/service'
 import type { Platform } from '../src-main/context'
 import { ConnectionManager, targetFromUrl } from '../src-main/db/connection'
 import { loadMigrations, runMigrations } from '../src-main/db/migrate'
-import { SessionService } from '../src-main/services/session'
+import { SessionService } from '../src-main/session'
 import { PG_PASSWORD } from '../test/support/pg-server'
 import { benchServer } from './backup-fleet'
 import { median } from './stats'
@@ -46,7 +46,7 @@ interface FleetResult {
   singleRawPlain: number | null
 }
 
-/** The console gives pg_dump this session setting (src-main/backup/service.ts); raw runs get it too, so they are the same command. */
+/** The console gives pg_dump this session setting (src-main/backup/export.ts); raw runs get it too, so they are the same command. */
 const SESSION_OPTIONS = '-c enable_mergejoin=off'
 
 function rawDump(binDir: string, port: string, db: string, schemas: string[], file: string, plain = false): number {

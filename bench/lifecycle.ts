@@ -25,7 +25,7 @@ import { LifecycleService } from '../src-main/lifecycle/service'
 import { PLANS } from '../src-main/domain/plans'
 import { seedFleet } from '../src-main/seed/generator'
 import { templateDdl } from '../src-main/seed/template'
-import { SessionService } from '../src-main/services/session'
+import { SessionService } from '../src-main/session'
 import { ROOT, benchDatabase, benchOptions } from './common'
 import { pct } from './stats'
 

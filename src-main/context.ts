@@ -1,43 +1,24 @@
-import type { EventMap, EventName } from '../src-preload/contract'
 import { randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
 import { ConnectionManager } from './db/connection'
-import { createDemo } from './demo'
-import type { DemoService } from './demo/service'
-import { LifecycleService } from './lifecycle/service'
-import { ProfileService } from './profiles/service'
-import { ProfileStore } from './profiles/store'
+import type { Platform } from './platform/platform'
 import { KeytarStore, type SecretStore } from './secrets/keychain'
-import { SessionService } from './services/session'
-import { TenantDirectoryService } from './services/tenants'
-import { BackupService } from './backup/service'
-import { InsightsService } from './insights/service'
+import { BackupService } from './backup'
+import { createDemo, type DemoService } from './demo'
+import { LifecycleService } from './lifecycle'
+import { ProfileService, ProfileStore } from './profiles'
+import { SessionService } from './session'
+import { TenantDirectoryService } from './tenants'
+import { InsightsService } from './insights'
 
-/** Native things only the Electron bootstrap can do; tests supply fakes. */
-export interface Platform {
-  /** Sends an event to the renderer. */
-  emit<E extends EventName>(event: E, payload: EventMap[E]): void
-  /** The app's user-data folder (profiles file, demo cluster). Tests use a temp folder. */
-  userDataDir?: string
-  /** Native save dialog; resolves to the chosen path, or null when closed. (Backups) */
-  saveDialog?(opts: FileDialogOptions): Promise<string | null>
-  /** Native open-file dialog; the chosen path, or null. (Backups: restore from a file) */
-  openFileDialog?(opts: FileDialogOptions): Promise<string | null>
-  /** Native choose-folder dialog; the chosen folder, or null. (Backups: back up many) */
-  chooseFolder?(opts: { title: string; defaultPath: string }): Promise<string | null>
-  /** OS notification (e.g. a long backup ended). */
-  notify?(n: { title: string; body: string }): void
-  /** Reveals a file in the OS file manager. */
-  showInFolder?(path: string): void
-}
+export type { FileDialogOptions, Platform } from './platform/platform'
 
-export interface FileDialogOptions {
-  title: string
-  defaultPath: string
-  filters: { name: string; extensions: string[] }[]
-}
-
+/**
+ * The composition root: every feature's service, built once and handed to the IPC
+ * handlers (ipc/handlers) as one object. It imports the features (through their
+ * index.ts); no feature imports it.
+ */
 export interface AppContext {
   db: ConnectionManager
   session: SessionService

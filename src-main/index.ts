@@ -3,16 +3,16 @@
  * It builds the window (hardened), wires the handler registry to ipcMain, and
  * hands native services (events, dialogs, notifications) to the context.
  */
-import { app, BrowserWindow, ipcMain, session, shell, utilityProcess, type WebContents } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Notification, session, shell, utilityProcess, type WebContents } from 'electron'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createContext } from './context'
 import { createDemo } from './demo'
-import { installCrashRedaction, openStartupConnection, windowTitle } from './profiles/startup'
+import { installCrashRedaction, openStartupConnection, windowTitle } from './profiles'
 import { KeytarStore, type WorkerSpawner } from './secrets/keychain'
 import { log } from './core/logger'
 import { createRegistry, handlers } from './ipc'
-import { backupPlatform } from './platform/backups'
+import { backupPlatform } from './platform'
 
 const RENDERER_DIR = join(__dirname, '../renderer')
 const RENDERER_INDEX = join(RENDERER_DIR, 'index.html')
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     envOverride: Boolean(process.env.NCHAT_DATABASE_URL),
     platform: {
       userDataDir,
-      ...backupPlatform(() => mainWindow),
+      ...backupPlatform({ BrowserWindow, dialog, Notification, shell }, () => mainWindow),
       emit: (event, payload) => {
         if (event === 'session:changed') mainWindow?.setTitle(windowTitle(payload as Parameters<typeof windowTitle>[0]))
         mainWindow?.webContents.send(event, payload)

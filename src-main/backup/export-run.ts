@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { BackupManifest } from './container'
-import type { TenantRef } from './snapshot'
+import type { ArchiveInfo } from './pgarchive'
+import type { SnapshotSession, TenantRef } from './snapshot'
 
 export interface ExportOutcome {
   tenantId: string
@@ -93,4 +94,30 @@ export class ExportRun {
   results(): ExportOutcome[] {
     return this.tenants.map((t) => this.outcomes.get(t.id) ?? { tenantId: t.id, backupId: this.backupId(t), ok: false, filePath: this.dest(t), error: 'not run' })
   }
+}
+
+/** Facts shared by every file of one export run (one snapshot, one pg_dump). */
+export interface CommonMeta {
+  startedAt: string
+  pgDump: string
+  server: string
+  serverVersionNum: number
+  dbRole: string
+  snapshotId: string
+  takenAt: string
+}
+
+/** The public rows of a run's tenants, read from its snapshot. */
+export type PublicRows = Awaited<ReturnType<SnapshotSession['publicRows']>>
+
+/** A batch archive being followed while pg_dump writes it (see followBatch). */
+export interface BatchFollow {
+  /** Resolves when pg_dump has exited and the whole archive was read. */
+  done: Promise<ArchiveInfo>
+  /** pg_restore --list of the archive's table of contents. */
+  listed: Promise<string>
+  /** Tenants whose file was scheduled. */
+  scheduled: Set<string>
+  stop(): void
+  close(): void
 }

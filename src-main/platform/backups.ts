@@ -1,13 +1,50 @@
 /**
  * Native parts of backups, for the Electron bootstrap: save/open/folder dialogs (the
- * renderer never sends a path), OS notifications and show-in-folder.
+ * renderer never sends a path), OS notifications and show-in-folder. Electron itself is
+ * handed in by the bootstrap (src-main/index.ts, the only file that imports it); the
+ * shapes below are the few members used, which Electron's own objects satisfy.
  */
-import { BrowserWindow, dialog, Notification, shell } from 'electron'
-import type { Platform } from '../context'
+import type { Platform } from './platform'
 
 type BackupPlatform = Required<Pick<Platform, 'saveDialog' | 'openFileDialog' | 'chooseFolder' | 'notify' | 'showInFolder'>>
 
-export function backupPlatform(getWindow: () => BrowserWindow | null): BackupPlatform {
+type Win = object
+interface SaveOptions {
+  title: string
+  defaultPath: string
+  filters: { name: string; extensions: string[] }[]
+  properties: ('createDirectory' | 'showOverwriteConfirmation')[]
+}
+interface OpenOptions {
+  title: string
+  defaultPath: string
+  filters?: { name: string; extensions: string[] }[]
+  properties: ('openFile' | 'openDirectory' | 'createDirectory')[]
+}
+interface SaveResult {
+  canceled: boolean
+  filePath?: string
+}
+interface OpenResult {
+  canceled: boolean
+  filePaths: string[]
+}
+
+/** What the adapters use of Electron: `{ BrowserWindow, dialog, Notification, shell }` from 'electron'. */
+export interface ElectronDialogs {
+  BrowserWindow: { getFocusedWindow(): Win | null }
+  dialog: {
+    showSaveDialog(window: Win, options: SaveOptions): Promise<SaveResult>
+    showSaveDialog(options: SaveOptions): Promise<SaveResult>
+    showOpenDialog(window: Win, options: OpenOptions): Promise<OpenResult>
+    showOpenDialog(options: OpenOptions): Promise<OpenResult>
+  }
+  Notification: { new (options: { title: string; body: string }): { show(): void }; isSupported(): boolean }
+  shell: { showItemInFolder(path: string): void }
+}
+
+export function backupPlatform(electron: ElectronDialogs, getWindow: () => Win | null): BackupPlatform {
+  const { BrowserWindow, dialog, Notification, shell } = electron
   const parent = () => getWindow() ?? BrowserWindow.getFocusedWindow() ?? undefined
   return {
     async saveDialog(opts) {

@@ -4,7 +4,7 @@ import { AppError, toAppError } from '../core/errors'
 import { redact } from '../core/logger'
 import type { ConnectionTarget } from '../db/connection'
 import { appliedMigrations, loadMigrations, runMigrations } from '../db/migrate'
-import { ADMIN_ROLE, SUPPORT_ROLE } from '../services/session'
+import { ADMIN_ROLE, SUPPORT_ROLE } from '../session'
 import { findPgDump } from './pgtools'
 import { connectError } from './target'
 

@@ -1,14 +1,14 @@
 import type { SessionInfo } from '../../src-preload/contract'
-import type { AppContext } from '../context'
 import { log } from '../core/logger'
-import { targetFromUrl } from '../db/connection'
+import { targetFromUrl, type ConnectionManager } from '../db/connection'
+import type { ProfileService } from './service'
 
 /**
  * Start-up connection: NCHAT_DATABASE_URL (developer/test override) when set, else the
  * profile (or demo) that was open when the console last quit, reopened in the background.
  * With neither, the renderer shows the first-run choice. Never throws.
  */
-export async function openStartupConnection(ctx: AppContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function openStartupConnection(ctx: { db: ConnectionManager; profiles: Pick<ProfileService, 'restore'> }, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const url = env.NCHAT_DATABASE_URL
   if (url) {
     try {

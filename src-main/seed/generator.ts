@@ -1,7 +1,11 @@
 import { quoteIdent } from '../core/ident'
 import type { Queryable } from '../db/connection'
 import { FEATURE_KEYS, PLANS, PLAN_IDS, type PlanId, type PlanLimits } from '../domain/plans'
+import { RowCounter, chatRows, type Volumes } from './chat'
+import { Rng } from './random'
+import { AUDIT_COLS, INVITE_COLS, SETTINGS_COLS, TENANT_COLS, USAGE_COLS, WEBHOOK_COLS, insert, lit, type Lit } from './sql'
 import { templateDdl } from './template'
+import { ADJ, AUDIT_ACTIONS, FIRST, KIND, LAST, NOUN, TIMEZONES, WEBHOOK_ERRORS, WEBHOOK_TYPES, WORDS, monthsBack, slugify } from './words'
 
 /**
  * Demo fleet generator. Everything it writes is a function of the seed (and `now`):
@@ -57,183 +61,10 @@ export interface SeedSummary {
   elapsedMs: number
 }
 
-// ---------------------------------------------------------------------------
-// Deterministic randomness
-
-/** Mixes numbers into one 32-bit seed (so each tenant gets its own stream). */
-function mix(...parts: number[]): number {
-  let h = 0x811c9dc5
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0
-    h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0
-    h ^= h >>> 15
-  }
-  return h >>> 0
-}
-
-/** sfc32: 128-bit state. */
-function sfc32(a: number, b: number, c: number, d: number): () => number {
-  return () => {
-    a >>>= 0
-    b >>>= 0
-    c >>>= 0
-    d >>>= 0
-    let t = (a + b) | 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) | 0
-    c = (c << 21) | (c >>> 11)
-    d = (d + 1) | 0
-    t = (t + d) | 0
-    c = (c + t) | 0
-    return (t >>> 0) / 4294967296
-  }
-}
-
-/**
- * A deterministic stream keyed by any number of integers (seed, purpose, tenant...).
- * The state is 128 bits: with a 32-bit generator (mulberry32) every stream is a
- * shifted window of one 2^32 cycle, and at 10,000 tenants two tenants' streams
- * overlapped and produced the same uuids.
- */
-export class Rng {
-  private readonly next: () => number
-  constructor(...key: number[]) {
-    this.next = sfc32(mix(0x9e3779b9, ...key), mix(0x85ebca6b, ...key), mix(0xc2b2ae35, ...key), mix(0x27d4eb2f, ...key))
-    for (let i = 0; i < 12; i++) this.next()
-  }
-  float(): number {
-    return this.next()
-  }
-  /** Integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1))
-  }
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!
-  }
-  weighted<T>(items: readonly (readonly [T, number])[]): T {
-    const total = items.reduce((s, [, w]) => s + w, 0)
-    let r = this.next() * total
-    for (const [v, w] of items) {
-      r -= w
-      if (r < 0) return v
-    }
-    return items[items.length - 1]![0]
-  }
-  /** Fisher-Yates on a copy. */
-  shuffle<T>(items: readonly T[]): T[] {
-    const a = [...items]
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1))
-      ;[a[i], a[j]] = [a[j]!, a[i]!]
-    }
-    return a
-  }
-  hex(n: number): string {
-    let s = ''
-    for (let i = 0; i < n; i++) s += Math.floor(this.next() * 16).toString(16)
-    return s
-  }
-  alnum(n: number): string {
-    const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-    let s = ''
-    for (let i = 0; i < n; i++) s += a[Math.floor(this.next() * a.length)]
-    return s
-  }
-  /** RFC 4122 version-4 uuid built from this stream (valid for zod's uuid()). */
-  uuid(): string {
-    const h = this.hex(32).split('')
-    h[12] = '4'
-    h[16] = '89ab'[parseInt(h[16]!, 16) & 3]!
-    const s = h.join('')
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`
-  }
-}
-
-// ---------------------------------------------------------------------------
-// SQL literals
-
-type Lit = string | number | boolean | null | undefined | Date | Raw | object
-class Raw {
-  constructor(readonly sql: string) {}
-}
-
-function strLit(s: string): string {
-  if (s.includes('\u0000')) throw new Error('NUL in generated text')
-  const body = s.replace(/'/g, "''")
-  // E'' with doubled backslashes is read the same whatever standard_conforming_strings says.
-  return s.includes('\\') ? `E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`
-}
-
-export function lit(v: Lit): string {
-  if (v === null || v === undefined) return 'NULL'
-  if (v instanceof Raw) return v.sql
-  if (v instanceof Date) return strLit(v.toISOString())
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error('non-finite number in generated data')
-    return String(v)
-  }
-  if (typeof v === 'boolean') return v ? 'true' : 'false'
-  if (typeof v === 'string') return strLit(v)
-  return strLit(JSON.stringify(v))
-}
-
-function insert(table: string, cols: readonly string[], rows: readonly Lit[][]): string {
-  if (rows.length === 0) return ''
-  const values = rows.map((r) => `(${r.map(lit).join(',')})`).join(',\n')
-  return `INSERT INTO ${table} (${cols.map(quoteIdent).join(',')}) VALUES\n${values};\n`
-}
-
-// ---------------------------------------------------------------------------
-// Word lists
-
-const ADJ = ['Blue', 'Bright', 'Silver', 'Rapid', 'Quiet', 'Golden', 'Northern', 'Clever', 'Bold', 'Green', 'Swift', 'Lunar', 'Solar', 'Crimson', 'Urban', 'Prime', 'Open', 'True', 'Iron', 'Coastal', 'Alpine', 'Atomic', 'Happy', 'Misty']
-const NOUN = ['River', 'Falcon', 'Harbor', 'Summit', 'Pixel', 'Forge', 'Orbit', 'Maple', 'Beacon', 'Canyon', 'Cedar', 'Comet', 'Delta', 'Ember', 'Fjord', 'Grove', 'Heron', 'Lantern', 'Meadow', 'Nimbus', 'Otter', 'Quarry', 'Ridge', 'Willow']
-const KIND = ['Labs', 'Studio', 'Works', 'Group', 'Co', 'Collective', 'Systems', 'Partners', 'Health', 'Logistics', 'Media', 'Foods', 'Robotics', 'Capital', 'Academy']
-const FIRST = ['Ava', 'Ben', 'Chloe', 'Dmitri', 'Elena', 'Farah', 'Gabriel', 'Hana', 'Ivan', 'Jun', 'Kofi', 'Lena', 'Mateo', 'Nadia', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tariq', 'Uma', 'Viktor', 'Wen', 'Yara', 'Zoe', "Seán", 'Renée', "D'Arcy"]
-const LAST = ['Adams', 'Bauer', 'Chen', 'Diaz', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ito', 'Jensen', 'Kowalski', 'Lopez', 'Müller', 'Nakamura', "O'Brien", 'Petrov', 'Rossi', 'Silva', 'Tanaka', 'Usman', 'Varga', 'Weber', 'Young', 'Zhang']
-const CHANNELS = ['general', 'random', 'engineering', 'design', 'sales', 'support', 'ops', 'announcements', 'marketing', 'hiring', 'incidents', 'watercooler', 'product', 'finance']
-const WORDS = ['deploy', 'review', 'meeting', 'lunch', 'release', 'bug', 'customer', 'roadmap', 'draft', 'budget', 'launch', 'metrics', 'coffee', 'sprint', 'demo', 'feedback', 'ticket', 'invoice', 'design', 'test']
-const EMOJI = ['👍', '🎉', '❤️', '😂', '🚀', '👀', '✅', '🔥']
-const FILES: readonly (readonly [string, string])[] = [
-  ['png', 'image/png'],
-  ['jpg', 'image/jpeg'],
-  ['pdf', 'application/pdf'],
-  ['zip', 'application/zip'],
-  ['mp4', 'video/mp4'],
-  ['txt', 'text/plain']
-]
-const AUDIT_ACTIONS = ['tenant.created', 'tenant.updated', 'user.invited', 'user.removed', 'settings.updated', 'billing.plan_changed', 'channel.created', 'domain.verified', 'tenant.suspended', 'tenant.reactivated']
-const WEBHOOK_TYPES = ['invoice.paid', 'invoice.payment_failed', 'customer.subscription.updated', 'customer.subscription.deleted', 'checkout.session.completed', 'customer.subscription.trial_will_end']
-const WEBHOOK_ERRORS = [
-  'No tenant found for customer',
-  'Signature verification failed: timestamp outside the tolerance zone',
-  'duplicate key value violates unique constraint "tenants_stripe_subscription_id_key"',
-  'Tenant metadata missing on subscription',
-  'connect ETIMEDOUT 10.0.4.12:5432'
-]
-const TIMEZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Europe/London', 'Asia/Kolkata']
-
 const STATUSES = ['active', 'trial', 'suspended', 'cancelled', 'pending'] as const
 type Status = (typeof STATUSES)[number]
 
 const DAY = 86_400_000
-
-function slugify(s: string): string {
-  return s
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-}
-
-function monthsBack(now: Date, k: number): string {
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - k, 1))
-  return d.toISOString().slice(0, 7)
-}
 
 function tierFor(n: number): SeedTier {
   return n <= 500 ? 'rich' : n <= 2_000 ? 'medium' : 'small'
@@ -371,50 +202,10 @@ function planTenants(opts: Required<Pick<SeedOptions, 'tenants' | 'seed'>> & { p
 // ---------------------------------------------------------------------------
 // Rows
 
-const TENANT_COLS = [
-  'id', 'name', 'slug', 'custom_domain', 'status', 'owner_id', 'owner_email', 'owner_name', 'branding', 'schema_name',
-  'billing_plan', 'billing_interval', 'stripe_customer_id', 'stripe_subscription_id', 'stripe_price_id',
-  'current_period_start', 'current_period_end', 'cancel_at_period_end', 'last_payment_date', 'last_payment_amount',
-  'last_payment_status', 'limits', 'features', 'metadata', 'created_at', 'updated_at', 'trial_ends_at', 'suspended_at', 'cancelled_at'
-] as const
-const USAGE_COLS = [
-  'id', 'tenant_id', 'period', 'users_active', 'users_total', 'messages_sent', 'messages_total', 'files_count', 'storage_bytes',
-  'calls_total_minutes', 'calls_total_count', 'api_calls_total', 'api_calls_by_endpoint', 'created_at', 'updated_at'
-] as const
-const SETTINGS_COLS = [
-  'id', 'tenant_id', 'timezone', 'language', 'date_format', 'require_email_verification', 'require_two_factor',
-  'session_timeout_minutes', 'password_policy', 'email_notifications', 'slack_notifications', 'webhook_notifications',
-  'message_retention_days', 'file_retention_days', 'audit_log_retention_days', 'created_at', 'updated_at'
-] as const
-const INVITE_COLS = ['id', 'tenant_id', 'email', 'role', 'invited_by', 'token', 'expires_at', 'accepted_at', 'created_at'] as const
-const AUDIT_COLS = ['id', 'tenant_id', 'user_id', 'action', 'resource', 'resource_id', 'details', 'ip_address', 'user_agent', 'created_at'] as const
-const WEBHOOK_COLS = ['id', 'stripe_event_id', 'event_type', 'tenant_id', 'payload', 'processed', 'error', 'created_at', 'processed_at'] as const
-
-interface Volumes {
-  users: [number, number]
-  channels: [number, number]
-  messages: [number, number]
-  threads: [number, number]
-  notifications: [number, number]
-  invites: [number, number]
-  audit: [number, number]
-  publicInvites: [number, number]
-  publicAudit: [number, number]
-  webhooks: [number, number]
-  batch: number
-}
-
 const VOLUMES: Record<SeedTier, Volumes> = {
   rich: { users: [5, 30], channels: [2, 8], messages: [20, 120], threads: [1, 6], notifications: [5, 30], invites: [0, 4], audit: [3, 10], publicInvites: [0, 5], publicAudit: [3, 15], webhooks: [1, 6], batch: 10 },
   medium: { users: [3, 10], channels: [2, 4], messages: [8, 30], threads: [1, 3], notifications: [2, 8], invites: [0, 2], audit: [1, 4], publicInvites: [0, 2], publicAudit: [1, 5], webhooks: [1, 3], batch: 10 },
   small: { users: [2, 3], channels: [1, 2], messages: [3, 5], threads: [1, 1], notifications: [1, 2], invites: [1, 1], audit: [1, 1], publicInvites: [0, 1], publicAudit: [1, 2], webhooks: [0, 2], batch: 10 }
-}
-
-class RowCounter {
-  readonly rows: Record<string, number> = {}
-  add(table: string, n: number): void {
-    this.rows[table] = (this.rows[table] ?? 0) + n
-  }
 }
 
 function limitsFor(plan: PlanId, rng: Rng): PlanLimits {
@@ -676,140 +467,6 @@ function tenantSql(spec: TenantSpec, seed: number, salt: number, tier: SeedTier,
   return { publicSql, schemaSql }
 }
 
-/** Chat data inside one tenant schema. Identity ids are 1..n in insert order (fresh tables). */
-function chatRows(schema: string, rng: Rng, v: Volumes, since: Date, now: Date, slug: string, out: RowCounter): string {
-  const s = quoteIdent(schema)
-  const t = (name: string) => `${s}.${quoteIdent(name)}`
-  const span = Math.max(DAY, now.getTime() - since.getTime())
-  const at = () => new Date(since.getTime() + Math.floor(rng.float() * span))
-  let sql = ''
-
-  const nUsers = rng.int(...v.users)
-  const users: Lit[][] = []
-  for (let i = 1; i <= nUsers; i++) {
-    const f = rng.pick(FIRST)
-    const l = rng.pick(LAST)
-    const created = at()
-    users.push([
-      `${slugify(f)}.${slugify(l)}.${i}@${slug}.example.com`,
-      `${f} ${l}`,
-      i === 1 ? 'owner' : rng.weighted([['member', 80], ['admin', 12], ['guest', 8]] as const),
-      rng.chance(0.6) ? `https://cdn.example.com/avatars/${rng.hex(12)}.png` : null,
-      rng.chance(0.92),
-      rng.chance(0.8) ? at() : null,
-      created,
-      created
-    ])
-  }
-  sql += insert(t('users'), ['email', 'display_name', 'role', 'avatar_url', 'is_active', 'last_seen_at', 'created_at', 'updated_at'], users)
-
-  const nChannels = Math.min(rng.int(...v.channels), CHANNELS.length)
-  const channelNames = rng.shuffle(CHANNELS).slice(0, nChannels)
-  if (!channelNames.includes('general')) channelNames[0] = 'general'
-  const channels = channelNames.map((name) => {
-    const c = at()
-    return [name, rng.chance(0.5) ? `All about ${name}` : null, rng.chance(0.2), rng.int(1, nUsers), c, c] as Lit[]
-  })
-  sql += insert(t('channels'), ['name', 'topic', 'is_private', 'created_by', 'created_at', 'updated_at'], channels)
-
-  const members: Lit[][] = []
-  for (let c = 1; c <= nChannels; c++) {
-    for (let u = 1; u <= nUsers; u++) if (c === 1 || rng.chance(0.5)) members.push([c, u, u === 1 ? 'owner' : 'member', at()])
-  }
-  sql += insert(t('channel_members'), ['channel_id', 'user_id', 'role', 'joined_at'], members)
-
-  const nThreads = rng.int(...v.threads)
-  const threads: Lit[][] = []
-  for (let i = 0; i < nThreads; i++) threads.push([rng.int(1, nChannels), `${rng.pick(WORDS)} ${rng.pick(WORDS)}`, at()])
-  sql += insert(t('threads'), ['channel_id', 'title', 'created_at'], threads)
-
-  const nMessages = rng.int(...v.messages)
-  const messages: Lit[][] = []
-  for (let i = 0; i < nMessages; i++) {
-    const created = at()
-    const words = Array.from({ length: rng.int(3, 14) }, () => rng.pick(WORDS)).join(' ')
-    messages.push([
-      rng.int(1, nChannels),
-      nThreads && rng.chance(0.15) ? rng.int(1, nThreads) : null,
-      rng.chance(0.97) ? rng.int(1, nUsers) : null,
-      words.charAt(0).toUpperCase() + words.slice(1) + rng.pick(['.', '!', '?', ' 🙂', '']),
-      rng.chance(0.08) ? created : null,
-      created,
-      created
-    ])
-  }
-  sql += insert(t('messages'), ['channel_id', 'thread_id', 'user_id', 'body', 'edited_at', 'created_at', 'updated_at'], messages)
-
-  const reactions: Lit[][] = []
-  const seen = new Set<string>()
-  const nReactions = Math.max(1, Math.round(nMessages * 0.3))
-  for (let i = 0; i < nReactions; i++) {
-    const m = rng.int(1, nMessages)
-    const u = rng.int(1, nUsers)
-    const e = rng.pick(EMOJI)
-    const key = `${m}:${u}:${e}`
-    if (seen.has(key)) continue
-    seen.add(key)
-    reactions.push([m, u, e, at()])
-  }
-  sql += insert(t('reactions'), ['message_id', 'user_id', 'emoji', 'created_at'], reactions)
-
-  const attachments: Lit[][] = []
-  const nAttachments = Math.max(1, Math.round(nMessages * 0.1))
-  for (let i = 0; i < nAttachments; i++) {
-    const [ext, type] = rng.pick(FILES)
-    const size = ext === 'mp4' ? rng.int(5_000_000, 900_000_000) : ext === 'zip' ? rng.int(100_000, 200_000_000) : rng.int(2_000, 8_000_000)
-    attachments.push([rng.int(1, nMessages), `${rng.pick(WORDS)}-${rng.int(1, 999)}.${ext}`, type, size, `${slug}/${rng.hex(24)}.${ext}`, at()])
-  }
-  sql += insert(t('attachments'), ['message_id', 'file_name', 'content_type', 'size_bytes', 'storage_key', 'created_at'], attachments)
-
-  const invites: Lit[][] = []
-  for (let i = rng.int(...v.invites); i > 0; i--) {
-    const created = at()
-    invites.push([
-      `${slugify(rng.pick(FIRST))}${rng.int(1, 999)}@example.net`,
-      rng.int(1, nUsers),
-      rng.hex(20),
-      new Date(created.getTime() + 7 * DAY),
-      rng.chance(0.4) ? new Date(created.getTime() + DAY) : null
-    ])
-  }
-  sql += insert(t('invites'), ['email', 'invited_by', 'code', 'expires_at', 'accepted_at'], invites)
-
-  const notifications: Lit[][] = []
-  for (let i = rng.int(...v.notifications); i > 0; i--) {
-    const created = at()
-    notifications.push([
-      rng.int(1, nUsers),
-      rng.pick(['mention', 'reply', 'reaction', 'invite', 'system']),
-      { messageId: rng.int(1, nMessages) },
-      rng.chance(0.6) ? new Date(created.getTime() + 3_600_000) : null,
-      created
-    ])
-  }
-  sql += insert(t('notifications'), ['user_id', 'kind', 'payload', 'read_at', 'created_at'], notifications)
-
-  const audit: Lit[][] = []
-  for (let i = rng.int(...v.audit); i > 0; i--) {
-    audit.push([rng.chance(0.9) ? rng.int(1, nUsers) : null, rng.pick(['login', 'logout', 'channel.create', 'message.delete', 'user.invite', 'settings.change']), { ip: `198.51.100.${rng.int(1, 254)}` }, at()])
-  }
-  sql += insert(t('audit_log'), ['user_id', 'action', 'details', 'created_at'], audit)
-
-  out.add('schema.users', users.length)
-  out.add('schema.channels', channels.length)
-  out.add('schema.channel_members', members.length)
-  out.add('schema.threads', threads.length)
-  out.add('schema.messages', messages.length)
-  out.add('schema.reactions', reactions.length)
-  out.add('schema.attachments', attachments.length)
-  out.add('schema.invites', invites.length)
-  out.add('schema.notifications', notifications.length)
-  out.add('schema.audit_log', audit.length)
-  return sql
-}
-
-// ---------------------------------------------------------------------------
-
 async function readExisting(db: Queryable, prefix: string): Promise<Existing> {
   const slugs = await db.query<{ id: string; slug: string; schema_name: string; custom_domain: string | null }>(
     'SELECT id::text AS id, slug, schema_name, custom_domain FROM public.tenants'
@@ -917,4 +574,4 @@ export async function seedFleet(db: Queryable, opts: SeedOptions): Promise<SeedS
 }
 
 /** Feature flag names, re-exported for tests that check a plan's features. */
-export { FEATURE_KEYS }
+export { FEATURE_KEYS, Rng, lit }

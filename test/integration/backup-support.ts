@@ -10,7 +10,7 @@ import { quoteIdent } from '../../src-main/core/ident'
 import { ConnectionManager, targetFromUrl } from '../../src-main/db/connection'
 import { loadMigrations, runMigrations } from '../../src-main/db/migrate'
 import { templateDdl } from '../../src-main/seed/template'
-import { SessionService } from '../../src-main/services/session'
+import { SessionService } from '../../src-main/session'
 import { freshDatabase } from '../support/db'
 
 export class TestPlatform implements Platform {

@@ -5,7 +5,7 @@
  */
 import { BackupService } from '../../src-main/backup/service'
 import { ConnectionManager, targetFromUrl } from '../../src-main/db/connection'
-import { SessionService } from '../../src-main/services/session'
+import { SessionService } from '../../src-main/session'
 
 async function main(): Promise<void> {
   const [url, pgBinDir, dir, ...tenantIds] = process.argv.slice(2)

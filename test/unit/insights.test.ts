@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { csvField, toCsv } from '../../src-main/insights/csv'
-import { monthRange, periodOf } from '../../src-main/insights/months'
-import { chooseSources } from '../../src-main/insights/refresh'
-import { estimateMrr } from '../../src-main/insights/service'
+import { chooseSources, csvField, estimateMrr, monthRange, periodOf, toCsv } from '../../src-main/insights'
 
 describe('insights helpers', () => {
   it('CSV: quotes what needs it, defuses formulas, keeps numbers and empty cells', () => {

@@ -7,7 +7,13 @@ import { profileHandlers } from './profiles'
 import { sessionHandlers } from './session'
 import { tenantHandlers } from './tenants'
 
-/** Every channel of the contract must have exactly one handler: the type says so. */
+/**
+ * Every channel of the contract must have exactly one handler: the type says so.
+ * One rule for all features: the handlers of src-preload/contract/<name>.ts live in
+ * ipc/handlers/<name>.ts, one line per channel (minRole, then a call on the context's
+ * service); they import nothing of main but the registry's types (checked by
+ * dependency-cruiser, rule handlers-call-the-context).
+ */
 export const handlers: { [C in Channel]: Handler<C> } = {
   ...sessionHandlers,
   ...tenantHandlers,

@@ -2,8 +2,8 @@ import type { FleetFacets, TenantDetail, TenantPage, UsageMetric } from '../../s
 import type { ParsedInputOf } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
 import type { ConnectionManager } from '../db/connection'
-import { getTenant, listTenants, schemaFacts } from '../repositories/tenants'
-import type { SessionService } from './session'
+import { getTenant, listTenants, schemaFacts } from './repository'
+import type { SessionService } from '../session'
 
 /** Current usage period as the app writes it: the UTC month. */
 export function currentPeriod(now = new Date()): string {
