@@ -29,32 +29,34 @@ function limitNum(layout: Layout, key: string): string {
 
 const monthOf = (expr: string): string => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM')`
 
+/** Tenants by status and by plan, in one pass over public.tenants. */
 export async function countsBy(db: Queryable, layout: Layout): Promise<{ status: { key: string; count: number }[]; plan: { key: string; count: number }[] }> {
-  const r = await db.query<{ kind: string; key: string | null; n: string }>(
-    `SELECT 'status' AS kind, t.status AS key, count(*) AS n FROM public.tenants t GROUP BY t.status
-     UNION ALL
-     SELECT 'plan', ${planCol(layout)}, count(*) FROM public.tenants t GROUP BY 2`
+  const r = await db.query<{ status: string | null; plan: string | null; by_status: boolean; n: string }>(
+    `SELECT t.status, ${planCol(layout)} AS plan, GROUPING(t.status) = 0 AS by_status, count(*) AS n
+       FROM public.tenants t GROUP BY GROUPING SETS ((t.status), (${planCol(layout)}))`
   )
-  const pick = (kind: string) =>
+  const pick = (byStatus: boolean) =>
     r.rows
-      .filter((x) => x.kind === kind)
-      .map((x) => ({ key: x.key ?? '(none)', count: Number(x.n) }))
+      .filter((x) => x.by_status === byStatus)
+      .map((x) => ({ key: (byStatus ? x.status : x.plan) ?? '(none)', count: Number(x.n) }))
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
-  return { status: pick('status'), plan: pick('plan') }
+  return { status: pick(true), plan: pick(false) }
 }
 
-/** Tenants created and cancelled per UTC month since `since` (a month start). */
+/** Tenants created and cancelled per UTC month since `since` (a month start), in one pass. */
 export async function lifecycleByMonth(db: Queryable, layout: Layout, since: Date): Promise<Map<string, { created: number; cancelled: number }>> {
-  const parts: string[] = []
-  if (layout.tenantColumns.has('created_at')) {
-    parts.push(`SELECT ${monthOf('t.created_at')} AS m, 'created' AS kind, count(*) AS n FROM public.tenants t WHERE t.created_at >= $1 GROUP BY 1`)
-  }
-  if (layout.tenantColumns.has('cancelled_at')) {
-    parts.push(`SELECT ${monthOf('t.cancelled_at')}, 'cancelled', count(*) FROM public.tenants t WHERE t.cancelled_at >= $1 GROUP BY 1`)
-  }
+  const events = [
+    layout.tenantColumns.has('created_at') ? `('created', t.created_at)` : null,
+    layout.tenantColumns.has('cancelled_at') ? `('cancelled', t.cancelled_at)` : null
+  ].filter(Boolean)
   const out = new Map<string, { created: number; cancelled: number }>()
-  if (!parts.length) return out
-  const r = await db.query<{ m: string; kind: 'created' | 'cancelled'; n: string }>(parts.join(' UNION ALL '), [since])
+  if (!events.length) return out
+  const r = await db.query<{ m: string; kind: 'created' | 'cancelled'; n: string }>(
+    `SELECT ${monthOf('v.at')} AS m, v.kind, count(*) AS n
+       FROM public.tenants t CROSS JOIN LATERAL (VALUES ${events.join(', ')}) AS v(kind, at)
+      WHERE v.at >= $1 GROUP BY 1, 2`,
+    [since]
+  )
   for (const row of r.rows) {
     const e = out.get(row.m) ?? { created: 0, cancelled: 0 }
     e[row.kind] = Number(row.n)
@@ -140,8 +142,10 @@ export interface PressureRow {
  */
 export async function limitPressure(db: Queryable, layout: Layout, period: string, near: number, max: number): Promise<PressureRow[]> {
   if (!layout.hasUsage || !layout.tenantColumns.has('limits')) return []
+  // The matching rows are computed once; the page is the worst `max` (a top-N sort), the
+  // counts come from the same rows without sorting them all.
   const r = await db.query<PressureRow>(
-    `WITH m AS (
+    `WITH m AS MATERIALIZED (
        SELECT t.id, t.name, t.slug, ${planCol(layout)} AS plan, v.metric, v.used, v.lim
          FROM public.tenants t
          JOIN public.tenant_usage u ON u.tenant_id = t.id AND u.period = $1
@@ -151,10 +155,11 @@ export async function limitPressure(db: Queryable, layout: Layout, period: strin
            ('apiCalls', ${usageCol(layout, 'api_calls_total')}::numeric, ${limitNum(layout, 'maxApiCallsPerMonth')})
          ) AS v(metric, used, lim)
         WHERE t.status <> 'cancelled' AND v.lim > 0 AND v.used IS NOT NULL AND v.used >= v.lim * $2
+     ), c AS (
+       SELECT count(*) FILTER (WHERE used >= lim) AS over_count, count(*) FILTER (WHERE used < lim) AS near_count, count(*) AS total FROM m
      )
-     SELECT m.*, count(*) FILTER (WHERE used >= lim) OVER () AS over_count,
-            count(*) FILTER (WHERE used < lim) OVER () AS near_count, count(*) OVER () AS total
-       FROM m ORDER BY used / lim DESC, slug, metric LIMIT $3`,
+     SELECT top.*, c.over_count, c.near_count, c.total
+       FROM c CROSS JOIN LATERAL (SELECT * FROM m ORDER BY used / lim DESC, slug, metric LIMIT $3) top`,
     [period, near, max]
   )
   return r.rows
