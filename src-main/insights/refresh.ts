@@ -108,6 +108,11 @@ export async function refreshUsage(deps: RefreshDeps, jobId: string, scope: { al
   const { db, layout } = deps
   if (!layout.hasUsage) throw new AppError('UNSUPPORTED', 'This database has no tenant_usage table: there is nowhere to record usage.')
   const started = Date.now()
+  // The connection this job belongs to: if it changes, the job stops writing at once.
+  const gen = db.gen
+  const sameConnection = (): void => {
+    if (db.gen !== gen) throw new AppError('CONFLICT', 'The connection changed while usage was being refreshed; nothing more was written. Run the refresh again on this connection.')
+  }
   const now = (deps.clock ?? (() => new Date()))()
   const period = periodOf(now)
   const periodStart = monthStart(period)
@@ -165,6 +170,7 @@ export async function refreshUsage(deps: RefreshDeps, jobId: string, scope: { al
     // Only the computed columns are written; the app's API and call counters stay as they are.
     const set = figures.columns.filter((c) => (writable as readonly string[]).includes(c))
     if (!set.length) return skip(t, 'no-known-tables', 'tenant_usage has none of the columns these figures go to.')
+    sameConnection()
     try {
       await db.tx(async (c) => {
         await c.query(`SET LOCAL statement_timeout = '120s'`)
@@ -188,7 +194,7 @@ export async function refreshUsage(deps: RefreshDeps, jobId: string, scope: { al
       summary.refreshed++
     } catch (e) {
       const err = toAppError(e)
-      if (err.code === 'DB_UNAVAILABLE' || err.code === 'FORBIDDEN') throw err
+      if (err.code === 'DB_UNAVAILABLE' || err.code === 'FORBIDDEN' || db.gen !== gen) throw err
       log.warn('usage refresh failed for a tenant', { slug: t.slug, code: err.code })
       skip(t, 'failed', err.message)
     }

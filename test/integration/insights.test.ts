@@ -252,6 +252,35 @@ describe('insights through the real registry', () => {
       expect(await call('insights:cancelRefresh', { jobId })).toEqual({ cancelled: false })
     })
 
+    it('a refresh belongs to its connection: switching mid-way stops it with CONFLICT before the next tenant', async () => {
+      const locker = new pg.Client({ connectionString: db.url })
+      await locker.connect()
+      await locker.query(`BEGIN; LOCK TABLE tenant_alpha.nchat_users IN ACCESS EXCLUSIVE MODE`)
+      const before = (await db.client.query(`SELECT count(*)::int AS n FROM console.operator_log WHERE action = 'usage.refresh'`)).rows[0].n
+      const running = registry.invoke('insights:refreshUsage', { jobId: randomUUID(), all: true }, meta)
+      const target = ctx.db.target!
+      try {
+        await vi.waitFor(
+          async () => {
+            const w = await db.client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+            expect(w.rows[0].n).toBe(1)
+          },
+          { timeout: 20_000 }
+        )
+        // The switch waits for the old pool's work in hand (alpha) to finish.
+        const switching = ctx.db.setTarget({ ...target })
+        await locker.query('COMMIT')
+        await switching
+      } finally {
+        await locker.end()
+      }
+      const r = await running
+      expect(r).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
+      expect((r as { error: { message: string } }).error.message).toMatch(/connection changed/)
+      const after = (await db.client.query(`SELECT count(*)::int AS n FROM console.operator_log WHERE action = 'usage.refresh'`)).rows[0].n
+      expect(after).toBe(before)
+    })
+
     it('finds the tables by what the template has: another naming works, an unknown one is refused in words', async () => {
       await db.client.query(`
         CREATE SCHEMA other_tpl;
