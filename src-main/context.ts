@@ -11,6 +11,7 @@ import { ProfileService, ProfileStore } from './profiles'
 import { SessionService } from './session'
 import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
+import { HealthService } from './health'
 
 export type { FileDialogOptions, Platform } from './platform/platform'
 
@@ -26,6 +27,7 @@ export interface AppContext {
   lifecycle: LifecycleService
   backups: BackupService
   insights: InsightsService
+  health: HealthService
   platform: Platform
   migrationsDir: string
   profiles: ProfileService
@@ -65,6 +67,7 @@ export function createContext(opts: {
     lifecycle: new LifecycleService(db, session),
     backups,
     insights: new InsightsService(db, session, opts.platform),
+    health: new HealthService(db, session, opts.platform),
     platform: opts.platform,
     migrationsDir: opts.migrationsDir,
     profileStore,

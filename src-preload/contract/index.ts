@@ -47,6 +47,7 @@ import {
   type RefreshSummary,
   type TenantUsageHistory
 } from './insights'
+import { AuditCancelInput, AuditInput, type AuditProgress, type AuditReport, type HealthSummary } from './health'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -68,6 +69,7 @@ export * from './lifecycle'
 export * from './profiles'
 export * from './backups'
 export * from './insights'
+export * from './health'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -125,7 +127,10 @@ export const contract = {
   'insights:usage': channel<TenantUsageHistory>()(TenantUsageInput),
   'insights:exportCsv': channel<CsvSaved>()(OverviewCsvInput),
   'insights:refreshUsage': channel<RefreshSummary>()(RefreshUsageInput),
-  'insights:cancelRefresh': channel<{ cancelled: boolean }>()(RefreshCancelInput)
+  'insights:cancelRefresh': channel<{ cancelled: boolean }>()(RefreshCancelInput),
+  'health:summary': channel<HealthSummary>()(Empty),
+  'health:audit': channel<AuditReport>()(AuditInput),
+  'health:cancelAudit': channel<{ cancelled: boolean }>()(AuditCancelInput)
 } as const
 
 export type Contract = typeof contract
@@ -141,9 +146,10 @@ export interface EventMap {
   'session:changed': SessionInfo
   'backups:progress': BackupProgress
   'insights:progress': RefreshProgress
+  'health:progress': AuditProgress
 }
 export type EventName = keyof EventMap
-export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress']
+export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress', 'health:progress']
 
 type Namespace<C> = C extends `${infer N}:${string}` ? N : never
 export type NchatApi = {
