@@ -1,5 +1,6 @@
-import type { AuditReport, HealthSummary, ParsedInputOf } from '../../src-preload/contract'
+import type { AuditReport, FixApplied, HealthSummary, ParsedInputOf } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
+import { log } from '../core/logger'
 import type { ConnectionManager } from '../db/connection'
 import type { Platform } from '../platform'
 import type { SessionService } from '../session'
@@ -10,6 +11,8 @@ export const RECENT_BACKUP_HOURS = 24
 
 export class HealthService {
   private auditJob: { id: string; abort: AbortController } | null = null
+  /** The latest audit of the current connection: fixes are taken from it, never from the renderer. */
+  private lastAudit: { gen: number; report: AuditReport } | null = null
 
   constructor(
     private readonly db: ConnectionManager,
@@ -73,15 +76,53 @@ export class HealthService {
     if (this.auditJob) throw new AppError('CONFLICT', 'An audit is already running; wait for it or cancel it first.')
     const job = { id: input.jobId, abort: new AbortController() }
     this.auditJob = job
+    const gen = this.db.gen
     try {
-      return await runAudit(
+      const report = await runAudit(
         { db: this.db, layout, templateSchema: target.templateSchema, tenantPrefix: target.tenantPrefix, emit: (p) => this.platform.emit('health:progress', p) },
         input.jobId,
         job.abort.signal
       )
+      if (!report.cancelled && this.db.gen === gen) this.lastAudit = { gen, report }
+      return report
     } finally {
       if (this.auditJob === job) this.auditJob = null
     }
+  }
+
+  /**
+   * Runs the fix SQL of one finding of the latest audit, in one transaction, recorded in
+   * the operator log. A failure changes nothing and says so (without the SQL).
+   */
+  async applyFix(findingId: string): Promise<FixApplied> {
+    const target = this.db.target
+    const audit = this.lastAudit?.gen === this.db.gen ? this.lastAudit.report : null
+    const finding = audit?.findings.find((f) => f.id === findingId)
+    if (!target || !finding) throw new AppError('NOT_FOUND', 'This finding is not in the latest audit of this connection. Run the audit again, then apply its fix.')
+    if (!finding.fixSql) throw new AppError('UNSUPPORTED', `There is no automatic fix for "${finding.title}". ${finding.advice}`)
+    const statements = finding.fixSql.split('\n').filter((l) => l.trim() && !l.startsWith('--'))
+    const partial = finding.fixSql.includes('\n-- … and the same for ')
+    try {
+      await this.db.tx(async (c) => {
+        await c.query(`SET LOCAL lock_timeout = '10s'`)
+        await c.query(finding.fixSql!)
+        if ((await c.query<{ ok: boolean }>(`SELECT to_regclass('console.operator_log') IS NOT NULL AND has_table_privilege('console.operator_log', 'INSERT') AS ok`)).rows[0]?.ok) {
+          await c.query(`INSERT INTO console.operator_log (operator_name, operator_email, action, params) VALUES ($1, $2, 'health.fix', $3)`, [
+            target.operator.name,
+            target.operator.email,
+            JSON.stringify({ finding: finding.id, kind: finding.kind, title: finding.title, statements: statements.length, partial, schemas: finding.tenants.slice(0, 50).map((t) => t.schema) })
+          ])
+        }
+      })
+    } catch (e) {
+      const code = (e as { code?: string }).code
+      if (code === '42501') throw new AppError('FORBIDDEN', 'The connected role may not make this change (it needs to own the objects, or be a superuser). Nothing was changed.')
+      log.warn('health fix failed', { finding: finding.id, code })
+      throw new AppError('CONFLICT', `The fix failed and nothing was changed (PostgreSQL error ${code ?? 'unknown'}). The database may have changed since the audit: run the audit again.`)
+    }
+    // The finding is fixed (or partly): the next fix needs a new audit.
+    this.lastAudit = null
+    return { findingId, statements: statements.length, partial }
   }
 
   cancelAudit(jobId: string): { cancelled: boolean } {

@@ -17,6 +17,15 @@ export interface HealthSummary {
 
 export const AuditInput = z.strictObject({ jobId: Uuid })
 export const AuditCancelInput = z.strictObject({ jobId: Uuid })
+/** Runs the fix SQL of a finding of this connection's latest audit (admins, after confirming). */
+export const ApplyFixInput = z.strictObject({ findingId: z.string().regex(/^[0-9a-f]{16}$/, 'is not a finding id') })
+
+export interface FixApplied {
+  findingId: string
+  statements: number
+  /** The fix covered the first schemas only (the rest: run the audit and the fix again). */
+  partial: boolean
+}
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
 

@@ -47,7 +47,7 @@ import {
   type RefreshSummary,
   type TenantUsageHistory
 } from './insights'
-import { AuditCancelInput, AuditInput, type AuditProgress, type AuditReport, type HealthSummary } from './health'
+import { ApplyFixInput, AuditCancelInput, AuditInput, type AuditProgress, type AuditReport, type FixApplied, type HealthSummary } from './health'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -130,7 +130,8 @@ export const contract = {
   'insights:cancelRefresh': channel<{ cancelled: boolean }>()(RefreshCancelInput),
   'health:summary': channel<HealthSummary>()(Empty),
   'health:audit': channel<AuditReport>()(AuditInput),
-  'health:cancelAudit': channel<{ cancelled: boolean }>()(AuditCancelInput)
+  'health:cancelAudit': channel<{ cancelled: boolean }>()(AuditCancelInput),
+  'health:applyFix': channel<FixApplied>()(ApplyFixInput)
 } as const
 
 export type Contract = typeof contract

@@ -129,6 +129,22 @@ describe('fleet health and the isolation audit', () => {
     expect((await audit()).findings.map((f) => f.id)).toEqual(r.findings.map((f) => f.id))
   })
 
+  it('an admin applies a finding’s fix from the latest audit; it is recorded; stale or unknown ids are refused', async () => {
+    const r = await audit()
+    const open = only(r, 'public-create')[0]!
+    const applied = await call<{ statements: number; partial: boolean }>('health:applyFix', { findingId: open.id })
+    expect(applied).toMatchObject({ statements: open.tenantCount, partial: false })
+    const logged = await db.client.query(`SELECT params FROM console.operator_log WHERE action = 'health.fix' ORDER BY id DESC LIMIT 1`)
+    expect(logged.rows[0].params).toMatchObject({ kind: 'public-create', finding: open.id })
+    // The audit it came from is used up: a second fix asks for a new audit.
+    const again = await registry.invoke('health:applyFix', { findingId: only(r, 'security-definer-search-path')[0]!.id }, meta)
+    expect(again).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    const after = await audit()
+    expect(only(after, 'public-create')).toEqual([])
+    expect(await registry.invoke('health:applyFix', { findingId: only(after, 'orphan-schema')[0]!.id }, meta)).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED' } })
+    expect(await registry.invoke('health:applyFix', { findingId: 'nope' }, meta)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+  })
+
   it('the SQL each finding shows fixes it', async () => {
     const r = await audit()
     for (const kind of ['schema-drift', 'public-create', 'security-definer-search-path', 'rls-disabled', 'privileged-role'] as FindingKind[]) {
