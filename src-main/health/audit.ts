@@ -212,7 +212,7 @@ async function securityFindings(db: Queryable, add: (f: Omit<Finding, 'id' | 'te
       key: `roles:${roles.rows.map((r) => r.rolname).join(',')}`,
       kind: 'privileged-role',
       severity: 'medium',
-      title: `${roles.rows.length} role${roles.rows.length === 1 ? '' : 's'} bypass row-level security`,
+      title: `${roles.rows.length} role${roles.rows.length === 1 ? ' bypasses' : 's bypass'} row-level security`,
       detail: roles.rows.map((r) => `${r.rolname} (${[r.rolsuper ? 'superuser' : '', r.rolbypassrls ? 'BYPASSRLS' : '', r.rolcanlogin ? 'login' : 'no login'].filter(Boolean).join(', ')})`).join('; '),
       fixSql: roles.rows
         .filter((r) => !r.rolsuper && r.rolbypassrls)

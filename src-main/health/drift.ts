@@ -35,8 +35,10 @@ export async function fingerprints(db: Queryable, schemas: string[]): Promise<Ta
                         FROM pg_index i WHERE i.indrelid = c.oid), '') AS indexes,
             coalesce((SELECT md5(string_agg(k.contype::text || ' ' || replace(pg_get_constraintdef(k.oid), quote_ident(n.nspname) || '.', ''), ',' ORDER BY 1))
                         FROM pg_constraint k WHERE k.conrelid = c.oid), '') AS constraints,
-            coalesce((SELECT md5(string_agg(t.tgname || ' ' || t.tgtype::text || ' ' || t.tgfoid::regproc::text, ',' ORDER BY t.tgname))
-                        FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), '') AS triggers,
+            -- A trigger function in the table's own schema (copied with the tenant) counts by name only.
+            coalesce((SELECT md5(string_agg(t.tgname || ' ' || t.tgtype::text || ' ' ||
+                                   CASE WHEN f.pronamespace = c.relnamespace THEN '' ELSE f.pronamespace::regnamespace::text || '.' END || f.proname, ',' ORDER BY t.tgname))
+                        FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), '') AS triggers,
             CASE WHEN c.relrowsecurity THEN 'rls ' ELSE '' END ||
             coalesce((SELECT md5(string_agg(p.polname || ' ' || p.polcmd::text || ' ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), ',' ORDER BY p.polname))
                         FROM pg_policy p WHERE p.polrelid = c.oid), '') AS policies

@@ -1,6 +1,7 @@
 import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleRole } from '../../../src-preload/contract'
-import { IconArchive, IconBuilding, IconChart, IconKey } from '../components/icons'
+import { IconArchive, IconBuilding, IconChart, IconKey, IconPulse } from '../components/icons'
+import { HealthScreen } from '../features/health/HealthScreen'
 import { OverviewScreen } from '../features/insights/OverviewScreen'
 import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
 import { TenantsScreen } from '../features/tenants/TenantsScreen'
@@ -8,7 +9,8 @@ import { BackupsScreen } from '../features/backups/BackupsScreen'
 
 /**
  * The console's screens, in nav order. Adding a screen is one entry here:
- *   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen }
+ *   { id: 'health', label: 'Health', icon: <IconPulse />, component: HealthScreen, section: 'Fleet', minRole: 'support' },
+  { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen }
  * The id is also the URL hash (#/backups), so a screen can be opened directly.
  */
 export interface ScreenDef {
@@ -25,6 +27,7 @@ export interface ScreenDef {
 export const SCREENS: ScreenDef[] = [
   { id: 'overview', label: 'Overview', icon: <IconChart />, component: OverviewScreen, section: 'Fleet' },
   { id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' },
+  { id: 'health', label: 'Health', icon: <IconPulse />, component: HealthScreen, section: 'Fleet', minRole: 'support' },
   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' },
   { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
 ]

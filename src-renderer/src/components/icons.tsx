@@ -34,6 +34,11 @@ export const IconChart = (p: P) => (
     <path d="M4 20h16M7 16v-5M12 16V6M17 16v-8" />
   </Icon>
 )
+export const IconPulse = (p: P) => (
+  <Icon {...p}>
+    <path d="M3 12h4l2-6 4 12 2-6h6" />
+  </Icon>
+)
 export const IconArchive = (p: P) => (
   <Icon {...p}>
     <rect x="3" y="4" width="18" height="4" rx="1" />
