@@ -27,6 +27,7 @@ import { assertIdentifier, isProtectedSchema, quoteIdent, qualify } from '../cor
 import { log } from '../core/logger'
 import type { ConnectionTarget, Operator } from '../db/connection'
 import type { SessionService } from '../services/session'
+import { checkBackupScope } from './archive-scope'
 import { partStream, readPart, type OpenedBackup } from './container'
 import { describeToolFailure, runTool } from './pgproc'
 import { PUBLIC_TABLES } from './snapshot'
@@ -179,6 +180,8 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
   const warnings: string[] = []
   const { signal } = opts
   if (signal?.aborted) throw cancelledError(opts.mode)
+  // Nothing outside the tenant's schema may run (callers check this earlier too).
+  checkBackupScope(b)
   const progress: RestoreProgress = { phase: 'restoring', tablesDone: 0, tablesTotal: m.schemaTables.length, bytes: 0 }
   const report = () => opts.onProgress?.({ ...progress })
   const client = new pg.Client({ ...deps.target.pg, application_name: 'nchat-console-restore', statement_timeout: 0 } as pg.ClientConfig)

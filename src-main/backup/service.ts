@@ -40,6 +40,8 @@ import type { ConnectionManager, ConnectionTarget } from '../db/connection'
 import type { SessionService } from '../services/session'
 import * as catalog from './catalog'
 import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
+import { checkBackupScope } from './archive-scope'
+import { backupFileRefusal, openChosenBackup } from './file-check'
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
 import { ExportRun, type ExportOutcome, type ExportPlan, type WrittenFile } from './export-run'
@@ -1167,15 +1169,10 @@ export class BackupService {
   /** Quick: checksums + pg_restore --list. Deep: also restores into a scratch schema in a rolled-back transaction. */
   async verifyFile(path: string, opts: { deep: boolean; expectedSha256?: string | null; job?: Job }): Promise<{ message: string; tables: VerifyResult['tables'] }> {
     const tools = await this.tools()
-    let b: OpenedBackup
-    try {
-      b = await openBackup(path)
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BackupFileError(`The file ${basename(path)} is no longer at ${dirname(path)}.`, 'damaged')
-      throw e
-    }
+    const b = await openChosenBackup(path)
     await verifyParts(b, opts.expectedSha256)
     await this.listCheck(b, tools)
+    checkBackupScope(b)
     const quickTables = b.manifest.schemaTables.map((t) => ({ table: t.table, expected: t.rows, found: null }))
     if (!opts.deep) return { message: `Checksums match and pg_restore reads all ${b.manifest.schemaTables.length} tables.`, tables: quickTables }
     const job = opts.job
@@ -1237,14 +1234,15 @@ export class BackupService {
     // 1. Everything about the file is checked before anything is touched.
     let b: OpenedBackup
     try {
-      b = await openBackup(path)
+      b = await openChosenBackup(path)
       stopIfCancelled()
       await verifyParts(b, opts.expectedSha256)
       stopIfCancelled()
       await this.listCheck(b, tools)
+      checkBackupScope(b)
     } catch (e) {
       if (e instanceof AppError) throw e
-      if (e instanceof BackupFileError) throw new AppError('INVALID_INPUT', `Nothing was changed: ${e.message}`)
+      if (e instanceof BackupFileError) throw backupFileRefusal(e, 'Nothing was changed: ')
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `The file ${basename(path)} is no longer at ${dirname(path)}.`)
       throw e
     }
