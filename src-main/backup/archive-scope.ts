@@ -253,6 +253,8 @@ function statementProblem(st: Tok[], schema: string, kind: 'defn' | 'copy', desc
 
 function label(e: TocEntry): string {
   const desc = e.desc ?? 'entry'
+  const on = LOOSE_KINDS.has(desc) ? /^([A-Z][A-Z ]*?) (.+)$/.exec(e.tag ?? '') : null
+  if (e.namespace && on) return `${desc} on ${on[1]} ${e.namespace}.${on[2]}`
   if (e.namespace) return `${desc} ${e.namespace}.${e.tag ?? ''}`
   if (LOOSE_KINDS.has(desc)) return `${desc} on ${e.tag ?? ''}`
   return `${desc} ${e.tag ?? ''}`.trim()

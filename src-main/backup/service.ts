@@ -1170,8 +1170,12 @@ export class BackupService {
   async verifyFile(path: string, opts: { deep: boolean; expectedSha256?: string | null; job?: Job }): Promise<{ message: string; tables: VerifyResult['tables'] }> {
     const tools = await this.tools()
     const b = await openChosenBackup(path)
-    await verifyParts(b, opts.expectedSha256)
-    await this.listCheck(b, tools)
+    try {
+      await verifyParts(b, opts.expectedSha256)
+      await this.listCheck(b, tools)
+    } catch (e) {
+      throw e instanceof BackupFileError ? backupFileRefusal(e) : e
+    }
     checkBackupScope(b)
     const quickTables = b.manifest.schemaTables.map((t) => ({ table: t.table, expected: t.rows, found: null }))
     if (!opts.deep) return { message: `Checksums match and pg_restore reads all ${b.manifest.schemaTables.length} tables.`, tables: quickTables }
