@@ -41,6 +41,7 @@ import type { SessionService } from '../services/session'
 import * as catalog from './catalog'
 import { BackupFileError, ContainerWriter, FILE_EXTENSION, FORMAT_VERSION, openBackup, partStream, verifyParts, type BackupManifest, type OpenedBackup } from './container'
 import { checkBackupScope } from './archive-scope'
+import { writeFailureFor } from './fault-words'
 import { backupFileRefusal, openChosenBackup } from './file-check'
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
@@ -885,7 +886,7 @@ export class BackupService {
       for (const w of run.written) {
         if (!run.hasOutcome(w.t)) await rm(run.dest(w.t), { force: true }).catch(() => {})
       }
-      const msg = cancelled ? 'Cancelled by the operator.' : toAppError(e).message
+      const msg = cancelled ? 'Cancelled by the operator.' : writeFailureFor(e, tenants[0] ? run.dest(tenants[0]) : null) ?? toAppError(e).message
       if (!cancelled && toAppError(e).code === 'INTERNAL' && !(e instanceof AppError)) log.error('backup failed', e)
       for (const t of tenants) if (!run.hasOutcome(t)) run.fail(t, msg)
       return this.finishOutcomes(run, cancelled)
@@ -964,7 +965,7 @@ export class BackupService {
     }
     const schedule = (t: TenantRef) => {
       scheduled.add(t.id)
-      run.pending.push(limit(() => write(t)).catch((e) => run.fail(t, toAppError(e).message)))
+      run.pending.push(limit(() => write(t)).catch((e) => run.fail(t, writeFailureFor(e, run.dest(t)) ?? toAppError(e).message)))
     }
 
     const done = followArchive(archive, {
