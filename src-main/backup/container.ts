@@ -58,7 +58,8 @@ export interface BackupManifest {
 export class BackupFileError extends Error {
   constructor(
     message: string,
-    readonly kind: 'damaged' | 'checksum' | 'version' | 'not-a-backup'
+    /** `newer`: written by a newer console (a format version this one does not know). */
+    readonly kind: 'damaged' | 'checksum' | 'version' | 'newer' | 'not-a-backup'
   ) {
     super(message)
     this.name = 'BackupFileError'
@@ -166,12 +167,16 @@ export async function openBackup(path: string): Promise<OpenedBackup> {
     await fh.read(h, 0, HEADER_LEN, 0)
     if (!h.subarray(0, 8).equals(MAGIC)) throw new BackupFileError('The file is not a console backup (its header is wrong).', 'not-a-backup')
     const ver = h.readUInt32BE(8)
-    if (ver !== FORMAT_VERSION) {
-      throw new BackupFileError(`The backup uses file format version ${ver}; this console reads version ${FORMAT_VERSION}. Use a console that matches.`, 'version')
+    if (ver > FORMAT_VERSION) {
+      throw new BackupFileError(
+        `The backup was written by a newer nChat Console (backup file format version ${ver}; this console reads version ${FORMAT_VERSION}). Update the console, then restore it.`,
+        'newer'
+      )
     }
+    if (ver !== FORMAT_VERSION) throw new BackupFileError(`The backup is damaged: its header names file format version ${ver}, which no console writes.`, 'damaged')
     const f = Buffer.alloc(FOOTER_LEN)
     await fh.read(f, 0, FOOTER_LEN, size - FOOTER_LEN)
-    if (!f.subarray(48).equals(END_MAGIC)) throw new BackupFileError('The backup is truncated or damaged (its footer is missing).', 'damaged')
+    if (!f.subarray(48).equals(END_MAGIC)) throw new BackupFileError('The backup is truncated or damaged: its end marker is missing (an interrupted copy or download?). Use another copy of the backup.', 'damaged')
     const mOff = Number(f.readBigUInt64BE(0))
     const mLen = Number(f.readBigUInt64BE(8))
     if (mOff < HEADER_LEN || mLen <= 0 || mLen > MAX_MANIFEST || mOff + mLen !== size - FOOTER_LEN) {
@@ -188,7 +193,13 @@ export async function openBackup(path: string): Promise<OpenedBackup> {
     } catch {
       throw new BackupFileError('The backup is damaged: its manifest is not readable.', 'damaged')
     }
-    if (manifest.format !== 'nchat-console-tenant-backup' || manifest.formatVersion !== FORMAT_VERSION || !Array.isArray(manifest.parts)) {
+    if (manifest?.format === 'nchat-console-tenant-backup' && typeof manifest.formatVersion === 'number' && manifest.formatVersion > FORMAT_VERSION) {
+      throw new BackupFileError(
+        `The backup was written by a newer nChat Console (manifest version ${manifest.formatVersion}; this console reads version ${FORMAT_VERSION}). Update the console, then restore it.`,
+        'newer'
+      )
+    }
+    if (manifest?.format !== 'nchat-console-tenant-backup' || manifest.formatVersion !== FORMAT_VERSION || !Array.isArray(manifest.parts)) {
       throw new BackupFileError('The backup manifest is not one this console understands.', 'version')
     }
     let end = HEADER_LEN

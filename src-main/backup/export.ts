@@ -24,6 +24,7 @@ import { ExportRun, type BatchFollow, type CommonMeta, type ExportOutcome, type 
 import { defaultFileName, fsMessage, fsyncDir, limiter } from './files'
 import type { Job, JobRunner } from './jobs'
 import { PUBLIC_PART, SCHEMA_PART } from './parts'
+import { writeFailureFor } from './fault-words'
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
 import { SnapshotSession, resolveTenants, type SchemaFacts, type TenantRef } from './snapshot'
@@ -344,7 +345,7 @@ export class Exporter {
       for (const w of run.written) {
         if (!run.hasOutcome(w.t)) await rm(run.dest(w.t), { force: true }).catch(() => {})
       }
-      const msg = cancelled ? 'Cancelled by the operator.' : toAppError(e).message
+      const msg = cancelled ? 'Cancelled by the operator.' : writeFailureFor(e, tenants[0] ? run.dest(tenants[0]) : null) ?? toAppError(e).message
       if (!cancelled && toAppError(e).code === 'INTERNAL' && !(e instanceof AppError)) log.error('backup failed', e)
       for (const t of tenants) if (!run.hasOutcome(t)) run.fail(t, msg)
       return this.finishOutcomes(run, cancelled)
@@ -423,7 +424,7 @@ export class Exporter {
     }
     const schedule = (t: TenantRef) => {
       scheduled.add(t.id)
-      run.pending.push(limit(() => write(t)).catch((e) => run.fail(t, toAppError(e).message)))
+      run.pending.push(limit(() => write(t)).catch((e) => run.fail(t, writeFailureFor(e, run.dest(t)) ?? toAppError(e).message)))
     }
 
     const done = followArchive(archive, {

@@ -50,6 +50,10 @@ export interface TocEntry {
   section: number
   namespace: string | null
   deps: number[]
+  /** The entry's SQL text, its COPY statement and owner: read only by `readArchiveToc` (undefined otherwise). */
+  defn?: string | null
+  copyStmt?: string | null
+  owner?: string | null
   /** Raw bytes of the entry up to (not including) the data position. */
   raw: Buffer
   offsetFlag: number
@@ -168,6 +172,20 @@ export async function readArchive(path: string, range?: { start: number; length:
   }
 }
 
+/**
+ * Header and table of contents only, with each entry's SQL text, COPY statement and owner
+ * (for checking what an archive would run before pg_restore sees it). Data blocks are not read.
+ */
+export function readArchiveToc(path: string, range?: { start: number; length: number }): ArchiveInfo {
+  const fd = openSync(path, 'r')
+  try {
+    const size = range ? range.length : fstatSync(fd).size
+    return readHeadAndToc(new Reader(fd, size, range?.start ?? 0), false, true)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** Every entry that has data must have had its block. */
 function checkAllData(info: ArchiveInfo): void {
   for (const e of info.entries) {
@@ -186,7 +204,7 @@ export function expectsData(e: TocEntry): boolean {
  * Header and table of contents. `ignoreOffsets`: the data positions written in the TOC
  * are not used (while pg_dump is still writing, it rewrites them in place at the end).
  */
-function readHeadAndToc(r: Reader, ignoreOffsets: boolean): ArchiveInfo {
+function readHeadAndToc(r: Reader, ignoreOffsets: boolean, texts = false): ArchiveInfo {
   const magic = r.bytes(5).toString('latin1')
   if (magic !== 'PGDMP') throw new ArchiveFormatError('Not a pg_dump custom-format archive.')
   const vmaj = r.byte()
@@ -222,14 +240,20 @@ function readHeadAndToc(r: Reader, ignoreOffsets: boolean): ArchiveInfo {
     const tag = r.str(intSize)
     const desc = r.str(intSize)
     const section = r.int(intSize)
-    r.skipStr(intSize) // defn
+    let defn: string | null | undefined
+    let copyStmt: string | null | undefined
+    let owner: string | null | undefined
+    if (texts) defn = r.str(intSize)
+    else r.skipStr(intSize) // defn
     r.skipStr(intSize) // dropStmt
-    r.skipStr(intSize) // copyStmt
+    if (texts) copyStmt = r.str(intSize)
+    else r.skipStr(intSize) // copyStmt
     const namespace = r.str(intSize)
     r.skipStr(intSize) // tablespace
     if (versionNum >= V(1, 14)) r.skipStr(intSize) // tableam
     if (versionNum >= V(1, 16)) r.int(intSize) // relkind
-    r.skipStr(intSize) // owner
+    if (texts) owner = r.str(intSize)
+    else r.skipStr(intSize) // owner
     r.skipStr(intSize) // "false" (withOids)
     const deps: number[] = []
     for (;;) {
@@ -250,6 +274,7 @@ function readHeadAndToc(r: Reader, ignoreOffsets: boolean): ArchiveInfo {
       section,
       namespace,
       deps,
+      ...(texts ? { defn, copyStmt, owner } : {}),
       raw: entryRaw,
       offsetFlag,
       dataPos: !ignoreOffsets && offsetFlag === K_OFFSET_POS_SET ? off : null,

@@ -139,11 +139,22 @@ export function runTool(
     child.on('close', (code, signal) => resolve({ code, signal, stderr: tail }))
   })
   let killTimer: NodeJS.Timeout | null = null
+  let killed = false
+  // A tool that is a wrapper script may leave children holding its pipes open after it was
+  // killed; once the tool itself has exited, its pipes are no longer read, so readers and
+  // `done` end instead of waiting for those children.
+  child.on('exit', () => {
+    if (!killed) return
+    child.stdout?.destroy()
+    child.stderr?.destroy()
+    child.stdin?.destroy()
+  })
   return {
     child,
     done,
     kill() {
       if (child.exitCode !== null || child.signalCode !== null) return
+      killed = true
       child.kill('SIGTERM')
       killTimer ??= setTimeout(() => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
@@ -159,6 +170,9 @@ export function describeToolFailure(tool: string, r: { code: number | null; sign
   if (r.signal) return `${tool} was stopped (${r.signal}) before it finished.`
   if (/password authentication failed|no password supplied|password must be/i.test(e)) return `${tool} could not log in: the database refused the password for this connection.`
   if (/could not connect|Connection refused|could not translate host/i.test(e)) return `${tool} could not connect to the database server.`
+  if (/terminating connection|server closed the connection unexpectedly|connection to server .* (failed|lost)|the database system is shutting down/i.test(e)) {
+    return `${tool} lost its connection to the database server (it stopped or restarted). Retry once the database is back.`
+  }
   if (/server version mismatch|aborting because of server version/i.test(e)) return `${tool} is older than the server; install the matching PostgreSQL client tools.`
   if (/permission denied for (schema|table|sequence|relation)/i.test(e)) {
     return `${tool} was refused read access to the tenant's schema. The connected role needs USAGE on the schema and SELECT on its tables and sequences (the console's support role gets them from the lifecycle migration 0004 grants; that migration is not applied here, or the schema was created after it).`

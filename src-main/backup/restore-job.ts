@@ -10,7 +10,9 @@ import type pg from 'pg'
 import type { RestoreResult } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
 import * as catalog from './catalog'
-import { BackupFileError, FILE_EXTENSION, openBackup, verifyParts, type OpenedBackup } from './container'
+import { checkBackupScope } from './archive-scope'
+import { BackupFileError, FILE_EXTENSION, verifyParts, type OpenedBackup } from './container'
+import { backupFileRefusal, openChosenBackup } from './file-check'
 import type { BackupEnv } from './env'
 import type { Exporter } from './export'
 import { defaultFileName } from './files'
@@ -74,14 +76,15 @@ export class Restorer {
     // 1. Everything about the file is checked before anything is touched.
     let b: OpenedBackup
     try {
-      b = await openBackup(path)
+      b = await openChosenBackup(path)
       stopIfCancelled()
       await verifyParts(b, opts.expectedSha256)
       stopIfCancelled()
       await listCheck(b, tools)
+      checkBackupScope(b)
     } catch (e) {
       if (e instanceof AppError) throw e
-      if (e instanceof BackupFileError) throw new AppError('INVALID_INPUT', `Nothing was changed: ${e.message}`)
+      if (e instanceof BackupFileError) throw backupFileRefusal(e, 'Nothing was changed: ')
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `The file ${basename(path)} is no longer at ${dirname(path)}.`)
       throw e
     }

@@ -22,11 +22,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import pg from 'pg'
-import { AppError } from '../core/errors'
+import { AppError, isUnavailable } from '../core/errors'
 import { assertIdentifier, isProtectedSchema, quoteIdent, qualify } from '../core/ident'
 import { log } from '../core/logger'
 import type { ConnectionTarget, Operator } from '../db/connection'
 import type { SessionService } from '../session'
+import { checkBackupScope } from './archive-scope'
 import { partStream, readPart, type OpenedBackup } from './container'
 import { describeToolFailure, runTool } from './pgproc'
 import { PUBLIC_TABLES } from './snapshot'
@@ -179,6 +180,8 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
   const warnings: string[] = []
   const { signal } = opts
   if (signal?.aborted) throw cancelledError(opts.mode)
+  // Nothing outside the tenant's schema may run (callers check this earlier too).
+  checkBackupScope(b)
   const progress: RestoreProgress = { phase: 'restoring', tablesDone: 0, tablesTotal: m.schemaTables.length, bytes: 0 }
   const report = () => opts.onProgress?.({ ...progress })
   const client = new pg.Client({ ...deps.target.pg, application_name: 'nchat-console-restore', statement_timeout: 0 } as pg.ClientConfig)
@@ -346,6 +349,17 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     const code = (e as { code?: string }).code
     const msg = (e as Error).message?.slice(0, 300) ?? ''
     log.warn('restore failed', e)
+    if (isUnavailable(e)) {
+      // The server ended the transaction with the connection: an uncommitted restore left nothing.
+      throw new AppError(
+        'DB_UNAVAILABLE',
+        committing
+          ? 'The connection to the database was lost while the restore was being committed: check the tenant once the database is back (a restore either committed whole or not at all).'
+          : opts.mode === 'scratch'
+            ? 'The database went away during the deep verification; its scratch schema was never committed. Verify again once the database is back.'
+            : 'The database went away during the restore, before it was committed: nothing was changed. Restore again once the database is back.'
+      )
+    }
     if (code === '42501') throw new AppError('FORBIDDEN', `The restore was refused and rolled back, nothing was changed: ${msg}. The connected role must own the tenant's schema and be able to act as the objects' owner.`)
     if (code === '55P03' || code === '40P01') throw new AppError('CONFLICT', 'The restore gave up waiting for a lock held by another session and was rolled back; nothing was changed. Retry when the tenant is quieter.')
     if (code) throw new AppError('INTERNAL', `The restore failed and was rolled back; nothing was changed (${msg}).`)

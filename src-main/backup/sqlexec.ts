@@ -74,6 +74,11 @@ export async function runRestoreScript(
 ): Promise<SqlRunStats> {
   const rl = createInterface({ input, crlfDelay: Infinity })
   const it = rl[Symbol.asyncIterator]()
+  // A cancel stops reading at once: a killed pg_restore (or a wrapper script's orphaned
+  // child) may never close its output.
+  const stopReading = () => rl.close()
+  opts.signal?.addEventListener('abort', stopReading)
+  input.once('close', stopReading)
   const stats: SqlRunStats = { statements: 0, copies: 0, rows: 0 }
   let sql: string[] = []
   let lastType = ''
@@ -117,7 +122,10 @@ export async function runRestoreScript(
     }
     await runSql()
   } finally {
+    opts.signal?.removeEventListener('abort', stopReading)
+    input.removeListener('close', stopReading)
     rl.close()
   }
+  opts.signal?.throwIfAborted()
   return stats
 }

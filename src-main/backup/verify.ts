@@ -3,12 +3,14 @@
  * or deeply (also restored into a scratch schema in a rolled-back transaction), and the
  * pg_restore --list checks the export uses on every file it writes.
  */
-import { basename, dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import type { VerifyResult } from '../../src-preload/contract'
 import { AppError, toAppError } from '../core/errors'
 import * as catalog from './catalog'
-import { BackupFileError, openBackup, partStream, verifyParts, type OpenedBackup } from './container'
+import { checkBackupScope } from './archive-scope'
+import { BackupFileError, partStream, verifyParts, type OpenedBackup } from './container'
+import { backupFileRefusal, openChosenBackup } from './file-check'
 import type { BackupEnv } from './env'
 import { SCHEMA_PART } from './parts'
 import type { Job, JobRunner } from './jobs'
@@ -51,15 +53,14 @@ export class Verifier {
   /** Quick: checksums + pg_restore --list. Deep: also restores into a scratch schema in a rolled-back transaction. */
   async verifyFile(path: string, opts: { deep: boolean; expectedSha256?: string | null; job?: Job }): Promise<{ message: string; tables: VerifyResult['tables'] }> {
     const tools = await this.env.tools()
-    let b: OpenedBackup
+    const b = await openChosenBackup(path)
     try {
-      b = await openBackup(path)
+      await verifyParts(b, opts.expectedSha256)
+      await listCheck(b, tools)
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BackupFileError(`The file ${basename(path)} is no longer at ${dirname(path)}.`, 'damaged')
-      throw e
+      throw e instanceof BackupFileError ? backupFileRefusal(e) : e
     }
-    await verifyParts(b, opts.expectedSha256)
-    await listCheck(b, tools)
+    checkBackupScope(b)
     const quickTables = b.manifest.schemaTables.map((t) => ({ table: t.table, expected: t.rows, found: null }))
     if (!opts.deep) return { message: `Checksums match and pg_restore reads all ${b.manifest.schemaTables.length} tables.`, tables: quickTables }
     const job = opts.job
