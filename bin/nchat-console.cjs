@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS bin shim */
 // nchat-console from a checkout: runs the TypeScript entry point through tsx (a
 // devDependency). `npx nchat-console …` in the checkout, or `node bin/nchat-console.cjs …`.
 require('tsx/cjs')

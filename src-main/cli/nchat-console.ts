@@ -24,8 +24,8 @@ import { targetFor, viewFields } from '../profiles/target'
 import { ProfileStore } from '../profiles/store'
 import { KeytarStore, type SecretStore } from '../secrets/keychain'
 import { EXIT_CODES, EXIT_TENANTS_FAILED, exitCodeTable } from './exit-codes'
-import { buildInput, describeType, flagsOf, kebab, splitArgs, specFor, type FlagSpec } from './flags'
-import { render, table } from './output'
+import { buildInput, describeType, flagsOf, kebab, splitArgs, type FlagSpec } from './flags'
+import { render } from './output'
 import { TerminalPlatform } from './terminal'
 
 const ROOT = resolve(__dirname, '../..')
@@ -359,9 +359,10 @@ function runSummaryText(s: ScheduledRunSummary): string {
       ? `Retention (${s.retention.policy}): ${s.retention.kept} kept, ${s.retention.deleted.length} deleted${s.retention.errors.length ? `, ${s.retention.errors.length} could not be deleted` : ''}.`
       : 'Retention: no policy given (--keep-daily/--keep-weekly/--keep-monthly); nothing deleted.'
   ]
-  if (s.failures.length) lines.push('', `Failed (${s.failures.length}):`, table(s.failures.map((f) => ({ tenant: f.tenantSlug ?? f.tenantId, error: f.error }))))
-  if (s.retention.deleted.length) lines.push('', 'Deleted:', table(s.retention.deleted.map((d) => ({ tenant: d.tenantSlug, file: d.file, reason: d.reason }))))
-  if (s.retention.errors.length) lines.push('', 'Not deleted:', table(s.retention.errors.map((d) => ({ file: d.file, error: d.error }))))
+  // Whole messages, one per line: a failure's reason is never cut short.
+  if (s.failures.length) lines.push('', `Failed (${s.failures.length}):`, ...s.failures.map((f) => `  ${f.tenantSlug ?? f.tenantId}: ${f.error}`))
+  if (s.retention.deleted.length) lines.push('', 'Deleted:', ...s.retention.deleted.map((d) => `  ${d.file} (${d.tenantSlug}): ${d.reason}`))
+  if (s.retention.errors.length) lines.push('', 'Not deleted:', ...s.retention.errors.map((d) => `  ${d.file}: ${d.error}`))
   return lines.join('\n')
 }
 

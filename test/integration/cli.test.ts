@@ -166,7 +166,8 @@ describe('nchat-console', () => {
     const copy = join(dir, 'damaged.nchatbak')
     copyFileSync(file, copy)
     const bytes = readFileSync(copy)
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff
+    const mid = Math.floor(bytes.length / 2)
+    bytes[mid] = bytes[mid]! ^ 0xff
     writeFileSync(copy, bytes)
     const bad = await nchatConsole(['backups', 'verify', '--file', copy, '--json', '--database-url', db.url, ...pgBin])
     expect(bad.code).toBe(EXIT_CODES.INTERNAL)
