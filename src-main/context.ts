@@ -11,7 +11,7 @@ import { ProfileStore } from './profiles/store'
 import { KeytarStore, type SecretStore } from './secrets/keychain'
 import { SessionService } from './services/session'
 import { TenantDirectoryService } from './services/tenants'
-import { BackupService } from './backup/service'
+import { BackupService, type BackupOptions } from './backup/service'
 
 /** Native things only the Electron bootstrap can do; tests supply fakes. */
 export interface Platform {
@@ -60,6 +60,8 @@ export function createContext(opts: {
   demo?: DemoService | null
   /** NCHAT_DATABASE_URL is in force: profiles are listed but not reopened at start-up. */
   envOverride?: boolean
+  /** Tuning of backup runs (the command line sizes batch chunks to the server). */
+  backupTuning?: Pick<BackupOptions, 'maxRelationsPerRun' | 'maxSchemasPerRun'>
 }): AppContext {
   const db = opts.db ?? new ConnectionManager()
   const session = new SessionService(db)
@@ -73,7 +75,8 @@ export function createContext(opts: {
   const demo = opts.demo === undefined ? createDemo(userDataDir, opts.migrationsDir) : opts.demo
   const backups = new BackupService(db, session, opts.platform, {
     consoleVersion: process.env.npm_package_version ?? '0.1.0',
-    backupsDir: join(userDataDir, 'backups')
+    backupsDir: join(userDataDir, 'backups'),
+    ...opts.backupTuning
   })
   return {
     db,

@@ -473,8 +473,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       stderr: io.stderr
     })
     const db = new ConnectionManager()
-    ctx = createContext({ platform, migrationsDir: join(ROOT, 'migrations'), db, secrets: conn.secrets, demo: null, envOverride: conn.target !== null })
     if (conn.target) await db.setTarget(conn.target)
+    const batchy = !cmd.channel || cmd.channel === 'backups:exportMany' || cmd.channel === 'backups:resumeBatch'
+    const backupTuning = batchy && conn.target ? await chunkTuning(db) : undefined
+    ctx = createContext({ platform, migrationsDir: join(ROOT, 'migrations'), db, secrets: conn.secrets, demo: null, envOverride: conn.target !== null, backupTuning })
     const registry = createRegistry(ctx, handlers, (url) => url === CLI_SENDER)
     const needsDb = cmd.channel ? !handlers[cmd.channel].noDatabase : true
     if (needsDb && !conn.target) {
@@ -547,6 +549,35 @@ export async function main(argv: string[], io: Io): Promise<number> {
       await ctx.backups.cancelAll().catch(() => {})
       await ctx.db.close().catch(() => {})
     }
+  }
+}
+
+/** Relations per tenant schema of the app's template (tables, sequences, indexes): as the batch counts them. */
+const RELATIONS_PER_SCHEMA = 40
+
+/**
+ * Batch chunks sized to the server. pg_dump takes a lock on every table it dumps, in the
+ * server's shared lock table (max_locks_per_transaction x (max_connections +
+ * max_prepared_transactions) slots). The batch counts 40 relations per tenant schema
+ * (tables, sequences, indexes and a margin) where pg_dump locks about 10 (the template's
+ * tables), so allowing as many counted relations as the lock table has slots uses about a
+ * quarter of it. Never less than the app's default chunk (4,000), at most 1,000 schemas
+ * per pg_dump: fewer pg_dump runs are fewer passes over a large catalog
+ * (bench/results/scheduled-backup.md).
+ */
+async function chunkTuning(db: ConnectionManager): Promise<{ maxRelationsPerRun: number; maxSchemasPerRun: number } | undefined> {
+  try {
+    const r = await db.query<{ locks: string; conns: string; prepared: string }>(
+      `SELECT current_setting('max_locks_per_transaction') AS locks, current_setting('max_connections') AS conns,
+              current_setting('max_prepared_transactions') AS prepared`
+    )
+    const x = r.rows[0]!
+    const capacity = Number(x.locks) * (Number(x.conns) + Number(x.prepared))
+    if (!Number.isFinite(capacity) || capacity <= 0) return undefined
+    const maxRelationsPerRun = Math.max(4000, Math.floor(capacity))
+    return { maxRelationsPerRun, maxSchemasPerRun: Math.min(1000, Math.max(250, Math.floor(maxRelationsPerRun / RELATIONS_PER_SCHEMA))) }
+  } catch {
+    return undefined // the run itself will say what is wrong with the connection
   }
 }
 
