@@ -532,7 +532,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         }
         throw new CliFailure({ code, message: final.message ?? 'The job failed.' }, EXIT_CODES[code])
       }
-      print(json ? JSON.stringify(data, null, 2) : `${render(data)}${final?.message ? `\n${final.message}` : ''}`)
+      const said = final?.message ?? (channel === 'backups:export' && out ? `Backup written and verified: ${resolve(out)}` : null)
+      print(json ? JSON.stringify(data, null, 2) : `${render(data)}${said ? `\n${said}` : ''}`)
       return 0
     }
     platform.endProgress()

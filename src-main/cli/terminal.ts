@@ -48,7 +48,7 @@ export class TerminalPlatform implements Platform {
   emit<E extends EventName>(event: E, payload: EventMap[E]): void {
     if (event !== 'backups:progress' || !this.stderr.isTTY) return
     const p = payload as BackupProgress
-    const width = Math.max(20, (this.stderr.columns ?? 100) - 1)
+    const width = Math.max(20, (this.stderr.columns || 100) - 1)
     const line = progressLine(p).slice(0, width)
     this.stderr.write(`\r\x1b[2K${line}`)
     this.shown = true
