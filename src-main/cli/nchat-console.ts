@@ -121,8 +121,13 @@ function findCommand(ns: string | undefined, verb: string | undefined): Command 
 function extraFlags(cmd: Command, specs: FlagSpec[]): FlagSpec[] {
   const extra: FlagSpec[] = []
   const has = (n: string) => specs.some((s) => s.name === n)
-  if (cmd.channel && takesTenant(cmd.channel, specs) && !has('slug')) {
-    extra.push({ path: ['slug'], name: 'slug', kind: 'array', element: 'string', required: false, description: 'the tenant by slug instead of its id' })
+  const tenant = cmd.channel ? tenantField(cmd.channel, specs) : undefined
+  if (tenant && !has('slug')) {
+    extra.push(
+      tenant.kind === 'array'
+        ? { path: ['slug'], name: 'slug', kind: 'array', element: 'string', required: false, description: `tenants by slug instead of --${tenant.name}` }
+        : { path: ['slug'], name: 'slug', kind: 'string', required: false, description: `the tenant by slug instead of --${tenant.name}` }
+    )
   }
   if (cmd.channel === 'backups:export') extra.push({ path: ['out'], name: 'out', kind: 'string', required: true, description: 'the backup file to write' })
   if (cmd.channel === 'backups:exportMany' || cmd.channel === 'backups:resumeBatch') {
@@ -138,7 +143,6 @@ function tenantField(channel: Channel, specs: FlagSpec[]): FlagSpec | undefined 
   if (channel.startsWith('profiles:') || channel.startsWith('demo:')) return undefined
   return specs.find((s) => s.path.length === 1 && ['tenant-id', 'id', 'ids', 'tenant-ids'].includes(s.name))
 }
-const takesTenant = (channel: Channel, specs: FlagSpec[]) => tenantField(channel, specs) !== undefined
 
 // ------------------------------------------------------------------ help
 
