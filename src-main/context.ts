@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { ConnectionManager } from './db/connection'
 import type { Platform } from './platform/platform'
 import { KeytarStore, type SecretStore } from './secrets/keychain'
-import { BackupService } from './backup'
+import { BackupService, type BackupOptions } from './backup'
 import { createDemo, type DemoService } from './demo'
 import { LifecycleService } from './lifecycle'
 import { ProfileService, ProfileStore } from './profiles'
@@ -45,6 +45,8 @@ export function createContext(opts: {
   demo?: DemoService | null
   /** NCHAT_DATABASE_URL is in force: profiles are listed but not reopened at start-up. */
   envOverride?: boolean
+  /** Tuning of backup runs (the command line sizes batch chunks to the server). */
+  backupTuning?: Pick<BackupOptions, 'maxRelationsPerRun' | 'maxSchemasPerRun'>
 }): AppContext {
   const db = opts.db ?? new ConnectionManager()
   const session = new SessionService(db)
@@ -58,7 +60,8 @@ export function createContext(opts: {
   const demo = opts.demo === undefined ? createDemo(userDataDir, opts.migrationsDir) : opts.demo
   const backups = new BackupService(db, session, opts.platform, {
     consoleVersion: process.env.npm_package_version ?? '0.1.0',
-    backupsDir: join(userDataDir, 'backups')
+    backupsDir: join(userDataDir, 'backups'),
+    ...opts.backupTuning
   })
   return {
     db,

@@ -9,6 +9,8 @@ export interface Layout extends LayoutInfo {
   hasUsage: boolean
   /** Newer layout: custom domains live in public.tenant_domains (tenant_id, domain). */
   hasDomains: boolean
+  /** console.backup_catalog exists and this role may read it (backup freshness in the directory). */
+  hasBackupCatalog: boolean
 }
 
 /** Values of a CHECK (col IN (...)) / (col = ANY (ARRAY[...])) constraint. */
@@ -49,7 +51,11 @@ export async function readLayout(db: Queryable): Promise<Layout> {
   )
   const statusDef = checks.rows.find((r) => /\bstatus\b/.test(r.def) && !/payment_status/.test(r.def))
   const planDef = checks.rows.find((r) => /\bbilling_plan\b|\bplan\b/.test(r.def) && !/interval/.test(r.def))
-  const migrated = await db.query<{ ok: boolean }>(`SELECT to_regclass('console.schema_migrations') IS NOT NULL AS ok`)
+  const migrated = await db.query<{ ok: boolean; catalog: boolean }>(
+    `SELECT to_regclass('console.schema_migrations') IS NOT NULL AS ok,
+            CASE WHEN to_regclass('console.backup_catalog') IS NULL THEN false
+                 ELSE has_table_privilege('console.backup_catalog', 'SELECT') END AS catalog`
+  )
 
   const unsupported: string[] = []
   if (!have.has('tenants')) unsupported.push('This database has no public.tenants table: it is not a multi-tenant nself-chat database, or its migration was never run.')
@@ -81,6 +87,7 @@ export async function readLayout(db: Queryable): Promise<Layout> {
     usageColumns,
     hasSettings: have.has('tenant_settings'),
     hasUsage: have.has('tenant_usage') && usageColumns.has('tenant_id') && usageColumns.has('period'),
-    hasDomains: have.has('tenant_domains') && domainColumns.has('tenant_id') && domainColumns.has('domain')
+    hasDomains: have.has('tenant_domains') && domainColumns.has('tenant_id') && domainColumns.has('domain'),
+    hasBackupCatalog: Boolean(migrated.rows[0]?.catalog)
   }
 }

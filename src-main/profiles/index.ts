@@ -6,3 +6,4 @@
 export { ProfileService, type ProfileServiceDeps } from './service'
 export { ProfileStore } from './store'
 export { installCrashRedaction, openStartupConnection, windowTitle } from './startup'
+export { targetFor, viewFields } from './target'

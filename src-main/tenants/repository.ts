@@ -1,4 +1,4 @@
-import type { TenantRow, TenantSortKey } from '../../src-preload/contract'
+import type { TenantRow, TenantSortKey, VerifiedBackupRef } from '../../src-preload/contract'
 import type { Queryable } from '../db/connection'
 import type { Layout } from '../db/layout'
 
@@ -11,6 +11,8 @@ export interface ListQuery {
   offset: number
   limit: number
   period: string
+  /** Only tenants without a verified backup taken in the last N hours. */
+  noVerifiedBackupWithinHours?: number | null
 }
 
 /** Escapes LIKE wildcards so a search for "50%_off" matches literally. */
@@ -42,6 +44,17 @@ function usageCol(layout: Layout, name: string, cast: string): string {
   return layout.hasUsage && layout.usageColumns.has(name) ? `u.${name}` : `NULL::${cast}`
 }
 
+/**
+ * A verified backup of tenant `t` in the console's catalog (a file deleted by retention
+ * loses its verified_at). Probes the catalog's (tenant_id, started_at DESC) index.
+ */
+const VERIFIED = `c.tenant_id = t.id AND c.status = 'succeeded' AND c.verified_at IS NOT NULL`
+function lastVerifiedExpr(layout: Layout): string {
+  return layout.hasBackupCatalog
+    ? `(SELECT c.started_at FROM console.backup_catalog c WHERE ${VERIFIED} ORDER BY c.started_at DESC LIMIT 1)`
+    : 'NULL::timestamptz'
+}
+
 /** Joins searchable fields with a separator a search term cannot contain (control characters are stripped from terms). */
 const SEP = `E'\\x01'`
 
@@ -71,7 +84,8 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
     createdAt: col(layout, 'created_at', 'timestamptz'),
     trialEndsAt: col(layout, 'trial_ends_at', 'timestamptz'),
     usersTotal,
-    storageBytes
+    storageBytes,
+    lastVerifiedBackupAt: lastVerifiedExpr(layout)
   }
   const sortsOnUsage = q.sort === 'usersTotal' || q.sort === 'storageBytes'
   const dir = q.direction === 'desc' ? 'DESC' : 'ASC'
@@ -85,20 +99,26 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
       : ''
   const where = `($1::text IS NULL OR strpos(lower(${haystack}), lower($1::text)) > 0${searchDomains})
       AND ($2::text[] IS NULL OR t.status = ANY($2::text[]))
-      AND ($3::text[] IS NULL OR ${planExpr(layout)} = ANY($3::text[]))`
+      AND ($3::text[] IS NULL OR ${planExpr(layout)} = ANY($3::text[]))
+      AND ($4::int IS NULL OR ${
+        layout.hasBackupCatalog
+          ? `NOT EXISTS (SELECT 1 FROM console.backup_catalog c WHERE ${VERIFIED} AND c.started_at > now() - make_interval(hours => $4::int))`
+          : 'true'
+      })`
   const term = q.search ? searchTerm(q.search) : ''
-  const filterParams: unknown[] = [term || null, q.statuses, q.plans]
+  const filterParams: unknown[] = [term || null, q.statuses, q.plans, q.noVerifiedBackupWithinHours ?? null]
   // LATERAL + LIMIT 1 keeps this a probe of the app's unique (tenant_id, period)
   // index per tenant; a plain join lets the planner pick a hash join that scans
   // every month of every tenant's usage (180,000 rows for 10,000 tenants).
   const usageJoin = (alias: string) =>
     layout.hasUsage
-      ? `LEFT JOIN LATERAL (SELECT * FROM public.tenant_usage u0 WHERE u0.tenant_id = ${alias}.id AND u0.period = $6 LIMIT 1) u ON true`
+      ? `LEFT JOIN LATERAL (SELECT * FROM public.tenant_usage u0 WHERE u0.tenant_id = ${alias}.id AND u0.period = $7 LIMIT 1) u ON true`
       : ''
   const select = `t.id::text AS id, t.name, t.slug, t.status, ${planExpr(layout)} AS plan,
            ${col(layout, 'owner_email')} AS owner_email, ${domainExpr(layout)} AS custom_domain,
            t.schema_name, ${col(layout, 'created_at', 'timestamptz')} AS created_at,
-           ${col(layout, 'trial_ends_at', 'timestamptz')} AS trial_ends_at`
+           ${col(layout, 'trial_ends_at', 'timestamptz')} AS trial_ends_at,
+           ${lastVerifiedExpr(layout)} AS last_verified_backup_at`
   const order = `${sortExpr[q.sort]} ${dir} NULLS LAST, t.id ${dir}`
   const pageSql = `
     SELECT ${select}, ${usersTotal} AS users_total, ${storageBytes} AS storage_bytes, p.total
@@ -107,7 +127,7 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
               ${sortsOnUsage ? usageJoin('t') : ''}
              WHERE ${where}
              ORDER BY ${order}
-             LIMIT $4 OFFSET $5) p
+             LIMIT $5 OFFSET $6) p
       JOIN public.tenants t ON t.id = p.id
       ${usageJoin('t')}
      ORDER BY p.k ${dir} NULLS LAST, p.id ${dir}`
@@ -133,7 +153,8 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
       createdAt: x.created_at ? new Date(x.created_at).toISOString() : null,
       trialEndsAt: x.trial_ends_at ? new Date(x.trial_ends_at).toISOString() : null,
       usersTotal: x.users_total === null || x.users_total === undefined ? null : Number(x.users_total),
-      storageBytes: x.storage_bytes === null || x.storage_bytes === undefined ? null : Number(x.storage_bytes)
+      storageBytes: x.storage_bytes === null || x.storage_bytes === undefined ? null : Number(x.storage_bytes),
+      lastVerifiedBackupAt: x.last_verified_backup_at ? new Date(x.last_verified_backup_at).toISOString() : null
     }))
   }
 }
@@ -194,4 +215,17 @@ export async function schemaFacts(db: Queryable, schemaName: string): Promise<Sc
   )
   const x = r.rows[0]
   return x ? { resolvedName: x.nspname, tableCount: x.tables, sizeBytes: Number(x.size) } : { resolvedName: null, tableCount: null, sizeBytes: null }
+}
+
+/** The tenant's newest verified backup in the catalog, or null (none, or no readable catalog). */
+export async function newestVerifiedBackup(db: Queryable, layout: Layout, tenantId: string): Promise<VerifiedBackupRef | null> {
+  if (!layout.hasBackupCatalog) return null
+  const r = await db.query<{ id: string; file_name: string; started_at: Date; verified_at: Date; verification: 'quick' | 'deep' | null }>(
+    `SELECT c.id::text, c.file_name, c.started_at, c.verified_at, c.verification FROM console.backup_catalog c
+      WHERE c.tenant_id = $1 AND c.status = 'succeeded' AND c.verified_at IS NOT NULL
+      ORDER BY c.started_at DESC LIMIT 1`,
+    [tenantId]
+  )
+  const x = r.rows[0]
+  return x ? { id: x.id, fileName: x.file_name, takenAt: x.started_at.toISOString(), verifiedAt: x.verified_at.toISOString(), verification: x.verification } : null
 }

@@ -2,7 +2,7 @@ import type { FleetFacets, TenantDetail, TenantPage, UsageMetric } from '../../s
 import type { ParsedInputOf } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
 import type { ConnectionManager } from '../db/connection'
-import { getTenant, listTenants, schemaFacts } from './repository'
+import { getTenant, listTenants, newestVerifiedBackup, schemaFacts } from './repository'
 import type { SessionService } from '../session'
 
 /** Current usage period as the app writes it: the UTC month. */
@@ -62,7 +62,8 @@ export class TenantDirectoryService {
       direction: input.direction,
       offset: input.offset,
       limit: input.limit,
-      period: currentPeriod()
+      period: currentPeriod(),
+      noVerifiedBackupWithinHours: input.noVerifiedBackupWithinHours ?? null
     })
     return { rows, total, offset: input.offset, limit: input.limit }
   }
@@ -80,6 +81,7 @@ export class TenantDirectoryService {
     const t = rec.row
     const schemaName = String(t.schema_name ?? '')
     const facts = schemaName ? await schemaFacts(this.db, schemaName) : { resolvedName: null, tableCount: null, sizeBytes: null }
+    const newestBackup = await newestVerifiedBackup(this.db, layout, id)
     const limits = obj(t.limits)
     const u = rec.usage
     const limitOf = (k: string): number | null => num(limits?.[k])
@@ -140,6 +142,7 @@ export class TenantDirectoryService {
       metadata: meta,
       usagePeriod: period,
       usage,
+      newestVerifiedBackup: newestBackup,
       updatedAt: str(t.updated_at)
     }
   }

@@ -14,7 +14,8 @@ export const TENANT_SORT_KEYS = [
   'createdAt',
   'trialEndsAt',
   'usersTotal',
-  'storageBytes'
+  'storageBytes',
+  'lastVerifiedBackupAt'
 ] as const
 export type TenantSortKey = (typeof TENANT_SORT_KEYS)[number]
 
@@ -24,6 +25,8 @@ export const TenantListInput = z.strictObject({
   // validated as bounded identifiers here and against the catalog in main.
   statuses: z.array(z.string().regex(/^[a-z_]{1,30}$/)).max(10).optional(),
   plans: z.array(z.string().regex(/^[a-z_]{1,30}$/)).max(10).optional(),
+  /** Only tenants with no verified backup taken in the last N hours (backup freshness). */
+  noVerifiedBackupWithinHours: z.number().int().min(1).max(87_600).optional(),
   sort: z.enum(TENANT_SORT_KEYS).default('name'),
   direction: z.enum(['asc', 'desc']).default('asc'),
   offset: z.number().int().min(0).max(10_000_000).default(0),
@@ -44,6 +47,8 @@ export interface TenantRow {
   trialEndsAt: string | null
   usersTotal: number | null
   storageBytes: number | null
+  /** When the newest verified backup was taken (catalog), or null: none, or no catalog. */
+  lastVerifiedBackupAt: string | null
 }
 
 export interface TenantPage {
@@ -88,7 +93,18 @@ export interface TenantDetail {
   metadata: Record<string, unknown> | null
   usagePeriod: string
   usage: UsageMetric[]
+  /** The newest verified backup of this tenant in the console's catalog (null: none). */
+  newestVerifiedBackup: VerifiedBackupRef | null
   updatedAt: string | null
+}
+
+export interface VerifiedBackupRef {
+  id: string
+  fileName: string
+  /** When the backup was taken. */
+  takenAt: string
+  verifiedAt: string
+  verification: 'quick' | 'deep' | null
 }
 
 export interface FleetFacets {

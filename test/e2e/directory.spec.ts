@@ -127,7 +127,7 @@ test.describe('tenant directory', () => {
     await expect.poll(() => column(page, 'name', 6)).toEqual(desc.map((r) => r.name))
 
     // Every column header sorts, both ways, without an error from the server.
-    for (const key of ['slug', 'status', 'plan', 'ownerEmail', 'customDomain', 'storageBytes', 'createdAt', 'trialEndsAt']) {
+    for (const key of ['slug', 'status', 'plan', 'ownerEmail', 'customDomain', 'storageBytes', 'createdAt', 'trialEndsAt', 'lastVerifiedBackupAt']) {
       const btn = table(page).locator(`[data-sort-key="${key}"]`)
       const header = table(page).getByRole('columnheader').filter({ has: page.locator(`[data-sort-key="${key}"]`) })
       await btn.click()

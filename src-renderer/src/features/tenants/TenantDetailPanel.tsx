@@ -166,6 +166,26 @@ function DetailBody({ t }: { t: TenantDetail }) {
         </dl>
       </Section>
 
+      <Section title="Backups">
+        <dl className="kv">
+          <Field label="Newest verified backup" name="newestVerifiedBackup">
+            {t.newestVerifiedBackup ? <When iso={t.newestVerifiedBackup.takenAt} /> : null}
+          </Field>
+          {t.newestVerifiedBackup && (
+            <>
+              <Field label="File" name="newestVerifiedBackup.fileName" mono>
+                {t.newestVerifiedBackup.fileName}
+              </Field>
+              <Field label="Verified" name="newestVerifiedBackup.verifiedAt">
+                <When iso={t.newestVerifiedBackup.verifiedAt} />
+                {t.newestVerifiedBackup.verification ? <span className="muted"> ({t.newestVerifiedBackup.verification})</span> : null}
+              </Field>
+            </>
+          )}
+        </dl>
+        {!t.newestVerifiedBackup && <p className="note note-warn small">No verified backup of this tenant is in the catalog.</p>}
+      </Section>
+
       <Section title="Plan and billing" aside={<PlanBadge plan={t.plan} />}>
         <dl className="kv">
           <Field label="Interval" name="billingInterval">

@@ -34,6 +34,7 @@ export function TenantsScreen() {
   const debouncedSearch = useDebounced(search.trim(), 300)
   const [statuses, setStatuses] = useState<string[]>(linked.statuses)
   const [plans, setPlans] = useState<string[]>(linked.plans)
+  const [staleHours, setStaleHours] = useState<number | null>(null)
   const [sort, setSort] = useState<TenantSortKey>('name')
   const [direction, setDirection] = useState<'asc' | 'desc'>('asc')
   const [pageSize, setPageSize] = useState(50)
@@ -42,7 +43,7 @@ export function TenantsScreen() {
   const selection = useTenantSelection()
 
   // Any change of what is listed starts again at the first page.
-  const shape = JSON.stringify([debouncedSearch, statuses, plans, sort, direction, pageSize])
+  const shape = JSON.stringify([debouncedSearch, statuses, plans, staleHours, sort, direction, pageSize])
   const [lastShape, setLastShape] = useState(shape)
   if (shape !== lastShape) {
     setLastShape(shape)
@@ -54,12 +55,13 @@ export function TenantsScreen() {
       search: debouncedSearch || undefined,
       statuses: statuses.length ? statuses : undefined,
       plans: plans.length ? plans : undefined,
+      noVerifiedBackupWithinHours: staleHours ?? undefined,
       sort,
       direction,
       offset: page * pageSize,
       limit: pageSize
     }),
-    [debouncedSearch, statuses, plans, sort, direction, page, pageSize]
+    [debouncedSearch, statuses, plans, staleHours, sort, direction, page, pageSize]
   )
   const list = useTenantList(input)
   const facets = useTenantFacets()
@@ -90,11 +92,12 @@ export function TenantsScreen() {
     return () => window.removeEventListener('keydown', onKey)
   }, [activeId, rows])
 
-  const filtered = Boolean(search || statuses.length || plans.length)
+  const filtered = Boolean(search || statuses.length || plans.length || staleHours)
   const clearFilters = () => {
     setSearch('')
     setStatuses([])
     setPlans([])
+    setStaleHours(null)
   }
   const onSort = (key: TenantSortKey) => {
     if (key === sort) setDirection(direction === 'asc' ? 'desc' : 'asc')
@@ -165,6 +168,8 @@ export function TenantsScreen() {
         statusOptions={facets.data?.statuses ?? []}
         planOptions={facets.data?.plans ?? []}
         facetsLoading={facets.isPending && !facets.isError}
+        staleHours={staleHours}
+        onStaleHours={setStaleHours}
         filtered={filtered}
         onClear={clearFilters}
       />

@@ -45,6 +45,9 @@ export interface ToolbarProps {
   statusOptions: string[]
   planOptions: string[]
   facetsLoading: boolean
+  /** "No verified backup in the last N hours"; null: off. */
+  staleHours: number | null
+  onStaleHours(v: number | null): void
   filtered: boolean
   onClear(): void
 }
@@ -77,6 +80,25 @@ export function Toolbar(p: ToolbarProps) {
       </label>
       <ChipGroup label="Status" options={p.statusOptions} value={p.statuses} onChange={p.onStatuses} loading={p.facetsLoading} />
       <ChipGroup label="Plan" options={p.planOptions} value={p.plans} onChange={p.onPlans} loading={p.facetsLoading} />
+      <label className="chip-group" title="Tenants whose newest verified backup is older than this, or who have none">
+        <span className="chip-group-label">No verified backup in</span>
+        <input
+          type="number"
+          className="hours-input"
+          aria-label="No verified backup in the last N hours"
+          data-testid="stale-backup-hours"
+          min={1}
+          max={87600}
+          placeholder="—"
+          value={p.staleHours ?? ''}
+          onChange={(e) => {
+            const n = Number.parseInt(e.target.value, 10)
+            p.onStaleHours(Number.isInteger(n) && n >= 1 && n <= 87600 ? n : null)
+          }}
+          style={{ width: 64 }}
+        />
+        <span className="chip-group-label">hours</span>
+      </label>
       {p.filtered && (
         <button type="button" className="btn-link" onClick={p.onClear}>
           Clear filters

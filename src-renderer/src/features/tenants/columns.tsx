@@ -19,6 +19,12 @@ function DateCell({ iso }: { iso: string | null }) {
   return <span title={`${iso} (${formatRelative(iso)})`}>{formatDate(iso)}</span>
 }
 
+/** Backup freshness: how long ago the newest verified backup was taken. */
+function BackupAgeCell({ iso }: { iso: string | null }) {
+  if (!iso) return <span className="muted" title="No verified backup in the catalog">never</span>
+  return <span title={`Newest verified backup taken ${iso}`}>{formatRelative(iso)}</span>
+}
+
 export const TENANT_COLUMNS: TenantColumn[] = [
   { key: 'name', label: 'Name', width: 'minmax(160px, 1.5fr)', cell: (r) => <span className="cell-name">{r.name}</span> },
   { key: 'slug', label: 'Slug', width: 'minmax(112px, 1fr)', cell: (r) => <span className="mono">{r.slug}</span> },
@@ -53,7 +59,14 @@ export const TENANT_COLUMNS: TenantColumn[] = [
     cell: (r) => <span className="num">{formatBytes(r.storageBytes)}</span>
   },
   { key: 'createdAt', label: 'Created', width: '108px', firstDirection: 'desc', cell: (r) => <DateCell iso={r.createdAt} /> },
-  { key: 'trialEndsAt', label: 'Trial ends', width: '108px', cell: (r) => <DateCell iso={r.trialEndsAt} /> }
+  { key: 'trialEndsAt', label: 'Trial ends', width: '108px', cell: (r) => <DateCell iso={r.trialEndsAt} /> },
+  {
+    key: 'lastVerifiedBackupAt',
+    // The newest verified backup (the cell's title says so); short enough for the grid.
+    label: 'Last backup',
+    width: '96px',
+    cell: (r) => <BackupAgeCell iso={r.lastVerifiedBackupAt} />
+  }
 ]
 
 export const GRID_TEMPLATE = ['36px', ...TENANT_COLUMNS.map((c) => c.width)].join(' ')
