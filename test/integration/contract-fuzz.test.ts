@@ -59,7 +59,8 @@ import { PG_PASSWORD } from '../support/pg-server'
  *    caller), so no backup is written and no restore reads a file.
  *  - Profiles and secrets live in a temporary user-data folder and an in-memory keychain;
  *    the demo is not available (demo:open/reset answer UNSUPPORTED), so no server starts.
- *    Connection tests point wherever the fuzzer says, with passwords it invents.
+ *    Connection tests (profiles:test, profiles:applyMigrations) reach this machine only
+ *    (see HINTS), with user names, databases and passwords the fuzzer invents.
  *  - A channel that switches or closes the connection (profiles:disconnect) is followed
  *    by reconnecting, so the next requests still reach the database.
  *  - No injected `COPY ... TO PROGRAM` ran (a marker file), no prototype was polluted.
@@ -91,6 +92,13 @@ function channelSeed(channel: string): number {
 
 type Who = 'admin' | 'none'
 
+/**
+ * Connection fields (profiles:test, profiles:applyMigrations) point at this machine: a
+ * fuzzed host name would make the test wait on DNS or a far network. The ports stay
+ * fuzzed (a closed port, the test server with invented credentials, another service).
+ */
+const HINTS = { host: fc.constantFrom('127.0.0.1', 'localhost', '::1', '/nonexistent/socket-dir') }
+
 interface Console {
   ctx: AppContext
   registry: Registry
@@ -98,18 +106,16 @@ interface Console {
   userData: string
 }
 
-/** The native side: dialogs are closed, nothing is shown. */
-function fuzzPlatform(userDataDir: string, dialogs: { count: number }): Platform {
+/** The native side: every dialog is closed by the operator, nothing is shown. */
+function fuzzPlatform(userDataDir: string): Platform {
   return {
     emit: () => {},
     userDataDir,
-    saveDialog: async () => (dialogs.count++, null),
-    openFileDialog: async () => (dialogs.count++, null),
-    chooseFolder: async () => (dialogs.count++, null),
+    saveDialog: async () => null,
+    openFileDialog: async () => null,
+    chooseFolder: async () => null,
     notify: () => {},
-    showInFolder: () => {
-      dialogs.count++
-    }
+    showInFolder: () => {}
   }
 }
 
@@ -117,7 +123,6 @@ describe('contract-wide fuzzing through the real registry', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>
   const consoles = {} as Record<Who, Console>
   const calls: Record<string, number> = {}
-  const dialogs = { count: 0 }
   let tenantIds: string[] = []
   const noneRole = { name: `fuzz_none_${Math.random().toString(36).slice(2, 8)}`, password: `fuzz-pw-${Math.random().toString(36).slice(2)}` }
   let secrets: string[] = []
@@ -134,7 +139,7 @@ describe('contract-wide fuzzing through the real registry', () => {
   async function openConsole(url: string, who: Who): Promise<Console> {
     const userData = mkdtempSync(join(tmpdir(), `nchat-fuzz-${who}-`))
     const ctx = createContext({
-      platform: fuzzPlatform(userData, dialogs),
+      platform: fuzzPlatform(userData),
       migrationsDir: MIGRATIONS,
       secrets: new MemorySecretStore(),
       demo: null
@@ -182,8 +187,8 @@ describe('contract-wide fuzzing through the real registry', () => {
       const randomIds = fc.uuid({ version: 4 })
       const realOrRandom = fc.oneof(fc.constantFrom(...tenantIds), randomIds)
       const reads = h.minRole === 'none' && !h.noDatabase
-      const asAdmin = shapedInput(schema, { uuid: reads ? realOrRandom : randomIds })
-      const asNone = shapedInput(schema, { uuid: realOrRandom })
+      const asAdmin = shapedInput(schema, { uuid: reads ? realOrRandom : randomIds, hints: HINTS })
+      const asNone = shapedInput(schema, { uuid: realOrRandom, hints: HINTS })
       const request = fc.oneof(
         { weight: 2, arbitrary: asAdmin.map((input) => ({ who: 'admin' as Who, input })) },
         { weight: 2, arbitrary: asAdmin.chain(malformedFrom).map((input) => ({ who: 'admin' as Who, input })) },

@@ -146,6 +146,8 @@ type JsonSchema = {
 export interface ShapeOptions {
   /** Values for uuid fields (random ones, or real ids mixed in). */
   uuid: fc.Arbitrary<string>
+  /** Values for properties of this name, wherever they appear (instead of the schema's). */
+  hints?: Record<string, fc.Arbitrary<unknown>>
 }
 
 /** The channel's input schema as JSON Schema (input side: defaults make keys optional). */
@@ -193,7 +195,7 @@ export function shapedInput(s: JsonSchema, o: ShapeOptions): fc.Arbitrary<unknow
     }
     case 'object': {
       if (s.properties && Object.keys(s.properties).length > 0) {
-        const props = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, shapedInput(v, o)]))
+        const props = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, o.hints?.[k] ?? shapedInput(v, o)]))
         return fc.record(props, { requiredKeys: s.required ?? [], noNullPrototype: true })
       }
       if (s.additionalProperties && typeof s.additionalProperties === 'object') {
