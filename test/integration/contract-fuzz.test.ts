@@ -22,9 +22,10 @@ import {
   inputJsonSchema,
   malformedFrom,
   shapedInput,
-  type DbFingerprint
+  type DbFingerprint,
+  type ShapeOptions
 } from '../support/fuzz'
-import { PG_PASSWORD } from '../support/pg-server'
+import { PG_PASSWORD, freePort } from '../support/pg-server'
 
 /**
  * Contract-wide fuzzing: every channel of src-preload/contract (a channel added later is
@@ -94,10 +95,16 @@ type Who = 'admin' | 'none'
 
 /**
  * Connection fields (profiles:test, profiles:applyMigrations) point at this machine: a
- * fuzzed host name would make the test wait on DNS or a far network. The ports stay
- * fuzzed (a closed port, the test server with invented credentials, another service).
+ * fuzzed host name or port would make the test wait on DNS, a far network or a service
+ * that never answers. Ports: the test server (reached with invented credentials), a
+ * closed port, port 1.
  */
-const HINTS = { host: fc.constantFrom('127.0.0.1', 'localhost', '::1', '/nonexistent/socket-dir') }
+function connectionHints(testServerPort: number, closedPort: number): ShapeOptions['hints'] {
+  return {
+    host: fc.constantFrom('127.0.0.1', 'localhost', '::1', '/nonexistent/socket-dir'),
+    port: fc.constantFrom(testServerPort, closedPort, 1)
+  }
+}
 
 interface Console {
   ctx: AppContext
@@ -126,6 +133,7 @@ describe('contract-wide fuzzing through the real registry', () => {
   let tenantIds: string[] = []
   const noneRole = { name: `fuzz_none_${Math.random().toString(36).slice(2, 8)}`, password: `fuzz-pw-${Math.random().toString(36).slice(2)}` }
   let secrets: string[] = []
+  let HINTS: ShapeOptions['hints'] = {}
   let machinePaths: string[] = []
 
   // The real handlers, counted: a forged sender must never reach one.
@@ -163,6 +171,7 @@ describe('contract-wide fuzzing through the real registry', () => {
     consoles.admin = await openConsole(db.url, 'admin')
     consoles.none = await openConsole(noneUrl.toString(), 'none')
     secrets = [PG_PASSWORD, noneRole.password, db.url, noneUrl.toString()]
+    HINTS = connectionHints(Number(new URL(db.url).port || 5432), await freePort())
     machinePaths = [ROOT, homedir() === '/' ? '' : homedir(), consoles.admin.userData, consoles.none.userData]
   })
 
