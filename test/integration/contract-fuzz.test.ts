@@ -189,6 +189,17 @@ describe('contract-wide fuzzing through the real registry', () => {
     for (const c of CHANNELS) expect(counted[c], c).toBeDefined()
   })
 
+  /**
+   * Writes a valid request may make whatever its input, because they are the channel's
+   * purpose and need no id (so random ids cannot keep them away): documented here, and
+   * every other table is still checked for that channel.
+   *  - insights:refreshUsage with `all: true` recomputes this month's usage of every
+   *    tenant from its schema (idempotent: the same figures each time).
+   */
+  const DOCUMENTED_WRITES: Partial<Record<Channel, string[]>> = {
+    'insights:refreshUsage': ['public.tenant_usage']
+  }
+
   for (const channel of CHANNELS) {
     it(`${channel}: forged senders refused, every answer a clean envelope, the database unchanged`, async () => {
       const h = handlers[channel] as Handler<Channel>
@@ -235,7 +246,11 @@ describe('contract-wide fuzzing through the real registry', () => {
         { seed: channelSeed(channel), numRuns: RUNS, endOnFailure: process.env.NCHAT_FUZZ_SHRINK !== "1" }
       )
       const after = await fingerprint(db.client, before.auditMax)
-      expect(fingerprintChanges(before, after), `database changed by ${channel} (seed ${SEED})`).toEqual([])
+      const documented = DOCUMENTED_WRITES[channel] ?? []
+      expect(
+        fingerprintChanges(before, after).filter((c) => !documented.some((t) => c === `${t} changed`)),
+        `database changed by ${channel} (seed ${SEED})`
+      ).toEqual([])
       expect(existsSync(PWNED_MARKER), 'an injected COPY ... TO PROGRAM ran').toBe(false)
       console.log(`[fuzz] ${channel}: ${Object.entries(codes).map(([k, n]) => `${k} ${n}`).join(', ')}; slowest ${Math.round(slowest.ms)} ms (${slowest.what})`)
     }, 120_000)
