@@ -12,7 +12,9 @@ import type {
   BulkItemResult
 } from '../../src-preload/contract'
 import { SUSPEND_REASONS, SUSPEND_REASON_LABELS, checkAssetUrl, checkHostname } from '../../src-preload/contract'
-import { FEATURE_KEYS, PLANS, isPlanId } from '../domain/plans'
+import { PLANS } from '../domain/plans'
+import { mergePlanValues, plansFor } from '../domain/plan-layouts'
+import { templateTenantReason } from '../domain/template-tenant'
 import { AppError, toAppError } from '../core/errors'
 import { log } from '../core/logger'
 import type { ConnectionManager } from '../db/connection'
@@ -24,6 +26,7 @@ import { TenantCreator } from './create'
 import type { LifecycleEnv } from './env'
 import { HardDelete } from './hard-delete'
 import { actorFor, lockTenant, readTenant, writeOperatorLog, writeTenantAudit } from './repository'
+import { planOwner } from './owner'
 import { iso, obj, str, type Row } from './values'
 
 export interface LifecycleOptions {
@@ -123,13 +126,21 @@ export class LifecycleService {
         : `Needs the admin console role; the connected database role has ${role === 'none' ? 'no console role' : 'the support role'}.`
     const needSupport = role === 'none' ? 'Needs the support or admin console role; the connected database role has no console role.' : null
     const noTenants = !layout.tenantColumns.has('id') ? 'This database has no public.tenants table.' : null
-    const createBlock =
+    let createBlock =
       noTenants ??
       needAdmin ??
-      (layout.kind !== '030'
-        ? 'Creating tenants is supported on the 030 tenancy layout only; this database uses a different layout.'
-        : null)
-    if (layout.kind !== '030' && layout.tenantColumns.has('id')) notes.push('Tenant creation is unavailable on this tenancy layout.')
+      (layout.kind === 'unknown' ? 'Creating tenants is supported on the 030 and the newer tenancy layouts; this database uses neither.' : null)
+    // Say in advance how the owner will be added: that depends on what the template has.
+    let createOwner: LifecycleCapabilities['createOwner'] = null
+    if (!createBlock) {
+      try {
+        const { plan } = await this.clonePlans().plan(this.db, t.templateSchema)
+        createOwner = planOwner(t.templateSchema, plan.users, layout.hasInvitations)
+        if (createOwner.mode !== 'user') notes.push(createOwner.message)
+      } catch (e) {
+        createBlock = toAppError(e).message
+      }
+    }
     const hardBlock = noTenants ?? needAdmin ?? (!hasFn.rows[0]?.ok ? "The console's migrations have not been applied to this database (they provide hard_delete_tenant)." : null)
     const actions: Record<LifecycleAction, ActionPermission> = {
       create: createBlock ? deny(createBlock) : allow,
@@ -144,7 +155,8 @@ export class LifecycleService {
     const plans = layout.plans.length ? layout.plans : [...Object.keys(PLANS)]
     const planDefaults: LifecycleCapabilities['planDefaults'] = {}
     for (const p of plans) {
-      if (isPlanId(p)) planDefaults[p] = { limits: { ...PLANS[p].limits }, features: { ...PLANS[p].features } }
+      const d = plansFor(layout.kind).defaults(p)
+      if (d) planDefaults[p] = d
     }
     return {
       role,
@@ -152,6 +164,7 @@ export class LifecycleService {
       reasons: SUSPEND_REASONS.map((id) => ({ id, label: SUSPEND_REASON_LABELS[id] })),
       plans,
       planDefaults,
+      createOwner,
       graceDays: this.graceDays,
       baseDomain: this.baseDomain,
       allowedDomains: this.allowedDomains,
@@ -244,13 +257,7 @@ export class LifecycleService {
     if (input.plan !== undefined && layout.plans.length && !layout.plans.includes(input.plan)) {
       throw new AppError('INVALID_INPUT', `Unknown plan "${input.plan}". Choose one of: ${layout.plans.join(', ')}.`)
     }
-    const limitKeys = new Set(Object.keys(PLANS.free.limits))
-    for (const k of Object.keys(input.limitOverrides ?? {})) {
-      if (!limitKeys.has(k)) throw new AppError('INVALID_INPUT', `Unknown limit "${k}".`)
-    }
-    for (const k of Object.keys(input.featureOverrides ?? {})) {
-      if (!(FEATURE_KEYS as readonly string[]).includes(k)) throw new AppError('INVALID_INPUT', `Unknown feature "${k}".`)
-    }
+    const catalog = plansFor(layout.kind)
 
     const res = await this.db.tx(async (c) => {
       await c.query(`SET LOCAL lock_timeout = '5s'`)
@@ -302,14 +309,21 @@ export class LifecycleService {
       const featureOv = input.featureOverrides ?? (obj(oldOv.features) as Record<string, boolean>)
       const ovChanged = input.limitOverrides !== undefined || input.featureOverrides !== undefined
       if (ovChanged || newPlan !== oldPlan) {
+        // Keys this layout's plans know, plus any key the row already has (never refuse or drop those).
+        const limitKeys = new Set([...catalog.limitKeys, ...Object.keys(obj(row.limits))])
+        const featureKeys = new Set([...catalog.featureKeys, ...Object.keys(obj(row.features))])
+        for (const k of Object.keys(input.limitOverrides ?? {})) {
+          if (!limitKeys.has(k)) throw new AppError('INVALID_INPUT', `Unknown limit "${k}". This database's limits are: ${[...limitKeys].join(', ')}.`)
+        }
+        for (const k of Object.keys(input.featureOverrides ?? {})) {
+          if (!featureKeys.has(k)) throw new AppError('INVALID_INPUT', `Unknown feature "${k}". This database's features are: ${[...featureKeys].join(', ')}.`)
+        }
         // Limits and features follow the plan unless overridden.
-        const base = newPlan && isPlanId(newPlan) ? PLANS[newPlan] : null
-        const prevOvL = obj(oldOv.limits)
-        const prevOvF = obj(oldOv.features)
-        const baseLimits = base ? base.limits : Object.fromEntries(Object.entries(obj(row.limits)).filter(([k]) => !(k in prevOvL)))
-        const baseFeatures = base ? base.features : Object.fromEntries(Object.entries(obj(row.features)).filter(([k]) => !(k in prevOvF)))
-        change('limits', 'limits', row.limits ?? null, { ...baseLimits, ...limitOv }, '::jsonb')
-        change('features', 'features', row.features ?? null, { ...baseFeatures, ...featureOv }, '::jsonb')
+        const base = newPlan ? catalog.defaults(newPlan) : null
+        const baseLimits = mergePlanValues(obj(row.limits), base?.limits ?? null, {})
+        const baseFeatures = mergePlanValues(obj(row.features), base?.features ?? null, {})
+        change('limits', 'limits', row.limits ?? null, mergePlanValues(baseLimits, null, limitOv), '::jsonb')
+        change('features', 'features', row.features ?? null, mergePlanValues(baseFeatures, null, featureOv), '::jsonb')
         if (ovChanged) {
           change('metadata', 'overrides', meta, { ...meta, consoleOverrides: { limits: limitOv, features: featureOv } }, '::jsonb')
           if (after.overrides) {
@@ -394,6 +408,8 @@ export class LifecycleService {
       if (!spec.from.includes(from)) {
         throw new AppError('CONFLICT', `Tenant ${slug} is ${from}; it cannot be ${spec.verb} from that status.`, { current: summary })
       }
+      const onTemplate = kind === 'suspend' || kind === 'cancel' ? templateTenantReason(String(row.schema_name ?? ''), target.templateSchema) : null
+      if (onTemplate) throw new AppError('UNSUPPORTED', onTemplate, { current: summary })
       const actor = await actorFor(c, target.operator)
       const now = new Date().toISOString()
       const sets: string[] = ['status = $2']

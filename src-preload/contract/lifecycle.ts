@@ -184,12 +184,22 @@ export interface PlanDefaults {
   features: Record<string, boolean>
 }
 
+/** What creating a tenant will do about its owner, decided from what the template and the database have. */
+export interface CreateOwnerPlan {
+  /** user: a row in the template's users table; invitation: a tenant_invitations row (role owner); none: not added. */
+  mode: 'user' | 'invitation' | 'none'
+  table: string | null
+  message: string
+}
+
 export interface LifecycleCapabilities {
   role: ConsoleRole
   actions: Record<LifecycleAction, ActionPermission>
   reasons: { id: SuspendReason; label: string }[]
   plans: string[]
   planDefaults: Record<string, PlanDefaults>
+  /** How a created tenant's owner is added (null when creating is not possible). */
+  createOwner: CreateOwnerPlan | null
   graceDays: number
   baseDomain: string
   allowedDomains: string[] | null
