@@ -370,7 +370,7 @@ export class LifecycleService {
     return this.transition('suspend', input.id, { reason: input.reason, note: input.note, expectedStatus: input.expectedStatus })
   }
   reactivate(input: ParsedInputOf<'lifecycle:reactivate'>): Promise<LifecycleOutcome> {
-    return this.transition('reactivate', input.id, { reason: input.reason, note: input.note, expectedStatus: input.expectedStatus })
+    return this.transition('reactivate', input.id, { reason: input.reason, note: input.note, expectedStatus: input.expectedStatus, returnTo: input.returnTo })
   }
   cancel(input: ParsedInputOf<'lifecycle:cancel'>): Promise<LifecycleOutcome> {
     return this.transition('cancel', input.id, { reason: 'owner_request', note: input.note, expectedStatus: input.expectedStatus })
@@ -382,7 +382,7 @@ export class LifecycleService {
   private async transition(
     kind: TransitionKind,
     id: string,
-    opts: { reason: string | null; note?: string; expectedStatus?: string }
+    opts: { reason: string | null; note?: string; expectedStatus?: string; returnTo?: 'active' | 'trial' }
   ): Promise<LifecycleOutcome> {
     const target = this.target()
     const layout = await this.layout()
@@ -401,7 +401,9 @@ export class LifecycleService {
       const from = String(row.status ?? '')
       const slug = String(row.slug ?? '')
       const summary = { id, slug, status: from, updatedAt: iso(row.updated_at), version: cur.version }
-      if (from === spec.to) return { row, changed: false }
+      const back = kind === 'reactivate' && from === 'suspended' ? this.returnStatus(row, layout, opts.returnTo, summary) : null
+      const to = back?.status ?? spec.to
+      if (from === to) return { row, changed: false }
       if (opts.expectedStatus && opts.expectedStatus !== from) {
         throw new AppError('CONFLICT', `Tenant ${slug} is now ${from} (another operator changed it). Nothing was done.`, { current: summary })
       }
@@ -413,7 +415,7 @@ export class LifecycleService {
       const actor = await actorFor(c, target.operator)
       const now = new Date().toISOString()
       const sets: string[] = ['status = $2']
-      const params: unknown[] = [id, spec.to, from]
+      const params: unknown[] = [id, to, from]
       const meta = obj(row.metadata)
       let nextMeta: Record<string, unknown> | null = null
       const stamp = { at: now, by: actor.email || actor.name, dbRole: actor.dbRole }
@@ -422,8 +424,9 @@ export class LifecycleService {
         nextMeta = { ...meta, consoleSuspension: { reason: opts.reason, note, previousStatus: from, ...stamp } }
       } else if (kind === 'reactivate') {
         if (has('suspended_at')) sets.push('suspended_at = NULL')
+        if (back?.restartTrial && has('trial_ends_at')) sets.push(`trial_ends_at = now() + make_interval(days => ${this.trialDays})`)
         const { consoleSuspension: _s, ...rest } = meta
-        nextMeta = { ...rest, consoleLastReactivation: { reason: opts.reason, note, ...stamp } }
+        nextMeta = { ...rest, consoleLastReactivation: { reason: opts.reason, note, returnedTo: to, trialRestarted: Boolean(back?.restartTrial), ...stamp } }
       } else if (kind === 'cancel') {
         if (has('cancelled_at')) sets.push('cancelled_at = now()')
         const subscription = str(row.stripe_subscription_id ?? meta.stripeSubscriptionId)
@@ -450,7 +453,12 @@ export class LifecycleService {
       )
       if (!upd.rows[0]) throw new AppError('CONFLICT', `Tenant ${slug} changed at the same time. Nothing was done.`, { current: summary })
       const nrow = upd.rows[0].row
-      const pick = (r: Row) => ({ status: r.status ?? null, suspended_at: r.suspended_at ?? null, cancelled_at: r.cancelled_at ?? null })
+      const pick = (r: Row) => ({
+        status: r.status ?? null,
+        suspended_at: r.suspended_at ?? null,
+        cancelled_at: r.cancelled_at ?? null,
+        ...(back?.restartTrial ? { trial_ends_at: r.trial_ends_at ?? null } : {})
+      })
       const before = pick(row)
       const after = pick(nrow)
       await writeTenantAudit(c, layout, { tenantId: id, action: spec.action, actor, reason: opts.reason, note, before, after })
@@ -471,10 +479,38 @@ export class LifecycleService {
       slug,
       status: String(res.row.status ?? ''),
       changed: res.changed,
-      message: res.changed ? `Tenant ${slug} was ${spec.verb}.` : `Tenant ${slug} already was ${spec.to}; nothing changed.`,
+      message: res.changed
+        ? `Tenant ${slug} was ${spec.verb}${kind === 'reactivate' && res.row.status !== 'active' ? ` (back to ${String(res.row.status)})` : ''}.`
+        : `Tenant ${slug} already was ${String(res.row.status ?? spec.to)}; nothing changed.`,
       warnings: ev.warning ? [ev.warning] : [],
       evictedKeys: ev.evicted
     }
+  }
+
+  /**
+   * The status a suspended tenant returns to: the one the console recorded when it
+   * suspended it (a trial stays a trial), else active. A trial whose end has passed is
+   * refused until the operator chooses (returnTo): active, or trial restarted.
+   */
+  private returnStatus(row: Row, layout: Layout, returnTo: 'active' | 'trial' | undefined, current: Record<string, unknown>): { status: string; restartTrial: boolean } {
+    const prev = str(obj(obj(row.metadata).consoleSuspension).previousStatus)
+    const allowed = (st: string) => !layout.statuses.length || layout.statuses.includes(st)
+    const previous = prev && prev !== 'suspended' && prev !== 'cancelled' && allowed(prev) ? prev : 'active'
+    if (returnTo === 'active') return { status: 'active', restartTrial: false }
+    const ends = row.trial_ends_at ? new Date(String(row.trial_ends_at)) : null
+    const ended = ends !== null && ends.getTime() <= Date.now()
+    if (returnTo === 'trial') {
+      if (!allowed('trial')) throw new AppError('UNSUPPORTED', 'This database does not allow the status "trial".')
+      return { status: 'trial', restartTrial: ended || ends === null }
+    }
+    if (previous === 'trial' && ended) {
+      throw new AppError(
+        'CONFLICT',
+        `Tenant ${String(row.slug ?? '')} was on a trial when it was suspended, and the trial ended on ${ends.toISOString().slice(0, 10)}. Choose: reactivate it as active, or as a trial restarted for ${this.trialDays} days.`,
+        { trialEnded: true, status: current.status }
+      )
+    }
+    return { status: previous, restartTrial: false }
   }
 
   // ---------------------------------------------------------------- bulk

@@ -149,6 +149,14 @@ export const SuspendInput = z.strictObject({
 })
 export type SuspendInput = z.input<typeof SuspendInput>
 
+/**
+ * Reactivate returns the tenant to the status it had before the suspension (a trial stays
+ * a trial). When that trial has ended, the console refuses until the operator chooses:
+ * returnTo 'active', or 'trial' (the trial restarts for the console's trial days).
+ */
+export const ReactivateInput = z.strictObject({ ...SuspendInput.shape, returnTo: z.enum(['active', 'trial']).optional() })
+export type ReactivateInput = z.input<typeof ReactivateInput>
+
 export const CancelInput = z.strictObject({ id: Uuid, note: Note.optional(), expectedStatus: ExpectedStatus })
 export type CancelInput = z.input<typeof CancelInput>
 
