@@ -525,6 +525,12 @@ async function adminGroupRights(c: pg.ClientBase, schema: string): Promise<Group
     [schema, ADMIN_GROUP]
   )
   const x = r.rows[0]!
+  if (!x.su && x.owns === false && !x.admin) {
+    throw new AppError(
+      'FORBIDDEN',
+      `This restores the backup beside the live schema ${schema}, which only its owner or a member of nchat_console_admin may move aside; the connected role is neither. A database administrator can grant it: GRANT nchat_console_admin TO <login>;`
+    )
+  }
   return { viaGroup: !x.su && x.owns === false && x.admin, owner: x.owner, hasAsideFn: x.fn }
 }
 

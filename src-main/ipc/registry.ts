@@ -102,6 +102,7 @@ export function createRegistry(
         let appErr = toAppError(e)
         // The database refused (42501): say which console role would allow it and how to grant it.
         if (appErr.code === 'FORBIDDEN' && appErr.message === DB_REFUSED) {
+          log.warn(`request ${String(channel).slice(0, 60)} refused by the database`, e)
           const need = (handlers as Record<string, Handler<Channel> | undefined>)[String(channel)]?.minRole === 'admin' ? 'admin' : 'support'
           appErr = new AppError('FORBIDDEN', `${DB_REFUSED}${await advice(need)}`)
         }

@@ -134,7 +134,8 @@ export class LifecycleService {
     let createOwner: LifecycleCapabilities['createOwner'] = null
     if (!createBlock) {
       try {
-        const { plan } = await this.clonePlans().plan(this.db, t.templateSchema)
+        // In a transaction, as creation does: the shape is read with a transaction-local search_path.
+        const { plan } = await this.db.tx((c) => this.clonePlans().plan(c, t.templateSchema))
         createOwner = planOwner(t.templateSchema, plan.users, layout.hasInvitations)
         if (createOwner.mode !== 'user') notes.push(createOwner.message)
       } catch (e) {
