@@ -82,6 +82,8 @@ export interface RestoreOutcome {
 const SLUG = /^[a-z0-9][a-z0-9-]{0,49}$/
 /** Tables a copy does not take: they identify the source's billing or domains, and are unique. */
 const NOT_COPIED = new Set(['stripe_webhooks', 'tenant_domains'])
+/** The app's audit trail stays with the source: a copy starts with a clean history (the operator log records its origin). */
+const HISTORY = new Set(['tenant_audit_logs', 'tenant_audit_log'])
 
 function rid(): string {
   return randomBytes(6).toString('hex')
@@ -243,13 +245,20 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     }
 
     // ---- schema: aside, restore, rename
+    const who = opts.mode === 'same' ? null : await adminGroupRights(client, srcSchema)
     let aside: string | null = null
     if (opts.mode !== 'same' && (await schemaExists(srcSchema))) {
       aside = `nchat_aside_${rid()}`
-      await client.query(`ALTER SCHEMA ${quoteIdent(srcSchema)} RENAME TO ${quoteIdent(aside)}`)
+      await renameAside(client, who, srcSchema, aside)
     }
     const args = ['--file=-']
     if (opts.mode === 'scratch') args.push('--no-owner', '--no-acl')
+    else if (opts.mode === 'copy' && who?.viaGroup) {
+      // The login cannot act as the archive's owners: the copy belongs to the admin group
+      // and the source schema's owner (the app) is granted full use after the restore.
+      args.push('--no-owner')
+      await client.query(`SET LOCAL ROLE ${quoteIdent(ADMIN_GROUP)}`)
+    }
     restore = runTool(deps.tools.pgRestore.path, args, { ...process.env, PGPASSFILE: join(tmpdir(), 'nchat-no-passfile') }, { stdin: 'pipe' })
     input = partStream(b, 'schema.dump')
     input.on('data', (d: Buffer) => (progress.bytes += d.length))
@@ -278,7 +287,12 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
     report()
     if (opts.mode !== 'same') {
       await client.query(`ALTER SCHEMA ${quoteIdent(srcSchema)} RENAME TO ${quoteIdent(finalSchema)}`)
-      if (aside) await client.query(`ALTER SCHEMA ${quoteIdent(aside)} RENAME TO ${quoteIdent(srcSchema)}`)
+      if (aside) await renameAside(client, who, aside, srcSchema)
+      if (opts.mode === 'copy' && who?.viaGroup) {
+        if (who.owner) await grantToAppOwner(client, finalSchema, who.owner)
+        // Back to the login for the public rows: its BYPASSRLS is not the group's.
+        await client.query('RESET ROLE')
+      }
     }
 
     // ---- counts
@@ -471,10 +485,16 @@ async function applyPublicRows(
     'tenants',
     tcols,
     tenantRows,
+    // No billing identity: every Stripe and payment column cleared, and the same facts
+    // dropped from metadata (where older rows keep them).
     `jsonb_build_object('id', $2::uuid, 'slug', $3::text, 'schema_name', $4::text, 'custom_domain', NULL,
-       'stripe_customer_id', NULL, 'stripe_subscription_id', NULL, 'created_at', now(), 'updated_at', now(),
+       'stripe_customer_id', NULL, 'stripe_subscription_id', NULL, 'stripe_price_id', NULL,
+       'current_period_start', NULL, 'current_period_end', NULL, 'cancel_at_period_end', NULL,
+       'last_payment_date', NULL, 'last_payment_amount', NULL, 'last_payment_status', NULL,
+       'created_at', now(), 'updated_at', now(),
        'name', COALESCE($5::text, e->>'name'),
-       'metadata', (COALESCE(e->'metadata', '{}'::jsonb) - 'stripeCustomerId' - 'stripeSubscriptionId')
+       'metadata', COALESCE((SELECT jsonb_object_agg(m.key, m.value) FROM jsonb_each(COALESCE(e->'metadata', '{}'::jsonb)) m
+                              WHERE m.key !~* '^(stripe|lastPayment|currentPeriod|cancelAtPeriodEnd|billing)'), '{}'::jsonb)
           || jsonb_build_object('copiedFrom', jsonb_build_object('tenantId', e->>'id', 'slug', e->>'slug', 'backupFile', $6::text)))`,
     [x.newId, x.newSlug, x.newSchema, x.newName, x.sourceFile]
   )
@@ -486,6 +506,7 @@ async function applyPublicRows(
       x.warnings.push(`${rows.length} ${t.table} row(s) stay with the source tenant (they identify its billing or domains).`)
       continue
     }
+    if (HISTORY.has(t.table)) continue
     const tc = cols.get(t.table)!
     const idCol = tc.find((k) => k.name === 'id')
     if (idCol && idCol.type !== 'uuid') throw new AppError('UNSUPPORTED', `public.${t.table}.id is not a uuid; the console cannot re-key it for a copy.`)
@@ -496,4 +517,59 @@ async function applyPublicRows(
     ].filter(Boolean)
     await insertRows(c, t.table, tc, rows, `jsonb_build_object(${extra.join(', ')})`, [x.newId])
   }
+}
+
+const ADMIN_GROUP = 'nchat_console_admin'
+
+interface GroupRights {
+  /** Not a superuser and not a member of the source schema's owner, but in the admin group. */
+  viaGroup: boolean
+  owner: string | null
+  hasAsideFn: boolean
+}
+
+/** Whether this login works on the source schema through the admin group (see migration 0010). */
+async function adminGroupRights(c: pg.ClientBase, schema: string): Promise<GroupRights> {
+  const r = await c.query<{ su: boolean; owns: boolean | null; owner: string | null; admin: boolean; fn: boolean }>(
+    `SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su,
+            (SELECT pg_has_role(current_user, n.nspowner, 'MEMBER') FROM pg_namespace n WHERE n.nspname = $1) AS owns,
+            (SELECT n.nspowner::regrole::text FROM pg_namespace n WHERE n.nspname = $1) AS owner,
+            COALESCE((SELECT pg_has_role(current_user, r.oid, 'MEMBER') FROM pg_roles r WHERE r.rolname = $2), false) AS admin,
+            to_regprocedure('console.rename_schema_aside(text, text)') IS NOT NULL AS fn`,
+    [schema, ADMIN_GROUP]
+  )
+  const x = r.rows[0]!
+  if (!x.su && x.owns === false && !x.admin) {
+    throw new AppError(
+      'FORBIDDEN',
+      `This restores the backup beside the live schema ${schema}, which only its owner or a member of nchat_console_admin may move aside; the connected role is neither. A database administrator can grant it: GRANT nchat_console_admin TO <login>;`
+    )
+  }
+  return { viaGroup: !x.su && x.owns === false && x.admin, owner: x.owner, hasAsideFn: x.fn }
+}
+
+/** Moves the live tenant schema aside (or back): directly when this login owns it, else through console.rename_schema_aside. */
+async function renameAside(c: pg.ClientBase, who: GroupRights | null, from: string, to: string): Promise<void> {
+  if (who?.viaGroup) {
+    if (!who.hasAsideFn) {
+      throw new AppError('NOT_CONFIGURED', "This needs the console's migration 0010 (console.rename_schema_aside) for members of the admin group: run npm run db:migrate.")
+    }
+    await c.query('SELECT console.rename_schema_aside($1, $2)', [from, to])
+  } else {
+    await c.query(`ALTER SCHEMA ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`)
+  }
+}
+
+/** A copy restored by the admin group: the app's role (the source schema's owner) gets full use, support may read it. */
+async function grantToAppOwner(c: pg.ClientBase, schema: string, owner: string): Promise<void> {
+  const q = quoteIdent(schema)
+  const o = quoteIdent(owner)
+  await c.query(
+    `GRANT USAGE, CREATE ON SCHEMA ${q} TO ${o};
+     GRANT ALL ON ALL TABLES IN SCHEMA ${q} TO ${o};
+     GRANT ALL ON ALL SEQUENCES IN SCHEMA ${q} TO ${o};
+     GRANT USAGE ON SCHEMA ${q} TO nchat_console_support;
+     GRANT SELECT ON ALL TABLES IN SCHEMA ${q} TO nchat_console_support;
+     GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${q} TO nchat_console_support`
+  )
 }

@@ -46,6 +46,9 @@ export function isUnavailable(err: unknown): boolean {
   )
 }
 
+/** The message for a database privilege refusal (42501); the registry adds which role to grant. */
+export const DB_REFUSED = 'The connected database role is not allowed to do this.'
+
 /**
  * Maps anything thrown by a service to an AppError with a person-readable message.
  * Unknown errors become INTERNAL with a generic message: their text may hold SQL or secrets.
@@ -61,7 +64,7 @@ export function toAppError(err: unknown): AppError {
   const code = (err as PgLikeError | undefined)?.code
   switch (code) {
     case '42501':
-      return new AppError('FORBIDDEN', 'The connected database role is not allowed to do this.')
+      return new AppError('FORBIDDEN', DB_REFUSED)
     case '23505':
       return new AppError('CONFLICT', 'That value is already in use by another record.')
     case '40001':

@@ -4,6 +4,8 @@ import type { Queryable } from './connection'
 export interface Layout extends LayoutInfo {
   /** Columns of public.tenants as the catalog reports them. */
   tenantColumns: Set<string>
+  /** Maximum lengths of public.tenants' varchar(n) columns. */
+  tenantColumnLengths: Map<string, number>
   usageColumns: Set<string>
   hasSettings: boolean
   hasUsage: boolean
@@ -11,6 +13,7 @@ export interface Layout extends LayoutInfo {
   hasDomains: boolean
   /** console.backup_catalog exists and this role may read it (backup freshness in the directory). */
   hasBackupCatalog: boolean
+  domainColumns: Set<string>
 }
 
 /** Values of a CHECK (col IN (...)) / (col = ANY (ARRAY[...])) constraint. */
@@ -36,13 +39,17 @@ export async function readLayout(db: Queryable): Promise<Layout> {
   const have = new Set(tables.rows.map((r) => r.table_name))
   // pg_attribute, not information_schema.columns: the latter is slow on databases
   // with 100,000+ tenant tables and hides columns the role has no privilege on.
-  const cols = await db.query<{ table_name: string; column_name: string }>(
-    `SELECT c.relname AS table_name, a.attname AS column_name
+  const cols = await db.query<{ table_name: string; column_name: string; max_len: number | null }>(
+    `SELECT c.relname AS table_name, a.attname AS column_name,
+            CASE WHEN a.atttypid = 'varchar'::regtype AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_len
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relname IN ('tenants', 'tenant_usage', 'tenant_domains')
         AND a.attnum > 0 AND NOT a.attisdropped`
   )
   const tenantColumns = new Set(cols.rows.filter((r) => r.table_name === 'tenants').map((r) => r.column_name))
+  const tenantColumnLengths = new Map(
+    cols.rows.filter((r) => r.table_name === 'tenants' && r.max_len !== null).map((r) => [r.column_name, Number(r.max_len)] as const)
+  )
   const usageColumns = new Set(cols.rows.filter((r) => r.table_name === 'tenant_usage').map((r) => r.column_name))
   const domainColumns = new Set(cols.rows.filter((r) => r.table_name === 'tenant_domains').map((r) => r.column_name))
   const checks = await db.query<{ def: string }>(
@@ -72,7 +79,12 @@ export async function readLayout(db: Queryable): Promise<Layout> {
       : have.has('tenant_audit_logs')
         ? '030'
         : 'unknown'
-  if (kind === 'newer') unsupported.push('This database uses the newer tenancy layout (plans free/starter/pro/business/enterprise, tenant_audit_log); billing and webhook screens are unavailable.')
+  if (kind === 'newer') {
+    // Say what really differs: the billing columns are all there on this layout.
+    unsupported.push(
+      `This database uses the newer tenancy layout: plans ${planDef ? parseCheckValues(planDef.def).join('/') : 'free/starter/pro/business/enterprise'}, its own limit and feature keys, custom domains also in tenant_domains, the audit trail in tenant_audit_log, no 'pending' status. Its billing columns are complete; only Stripe webhook failures and invitations, which need tables it does not have, cannot be shown.`
+    )
+  }
 
   return {
     kind,
@@ -84,10 +96,12 @@ export async function readLayout(db: Queryable): Promise<Layout> {
     migrationsApplied: Boolean(migrated.rows[0]?.ok),
     unsupported,
     tenantColumns,
+    tenantColumnLengths,
     usageColumns,
     hasSettings: have.has('tenant_settings'),
     hasUsage: have.has('tenant_usage') && usageColumns.has('tenant_id') && usageColumns.has('period'),
     hasDomains: have.has('tenant_domains') && domainColumns.has('tenant_id') && domainColumns.has('domain'),
-    hasBackupCatalog: Boolean(migrated.rows[0]?.catalog)
+    hasBackupCatalog: Boolean(migrated.rows[0]?.catalog),
+    domainColumns
   }
 }

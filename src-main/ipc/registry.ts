@@ -9,7 +9,7 @@ import {
   type ParsedInputOf,
   type Result
 } from '../../src-preload/contract'
-import { AppError, toAppError } from '../core/errors'
+import { AppError, DB_REFUSED, toAppError } from '../core/errors'
 import { log } from '../core/logger'
 import type { AppContext } from '../context'
 
@@ -71,6 +71,14 @@ export function createRegistry(
   return {
     channels: CHANNELS,
     async invoke(channel, input, meta) {
+      // Which console role to grant, and how; a refusal is still explained if this fails.
+      const advice = async (need: 'support' | 'admin') => {
+        try {
+          return ' ' + (await ctx.session.grantAdvice(need))
+        } catch {
+          return ''
+        }
+      }
       try {
         if (!isTrustedSender(meta.senderUrl)) {
           log.warn('rejected IPC from untrusted frame', { channel: String(channel).slice(0, 60) })
@@ -89,14 +97,20 @@ export function createRegistry(
           if (RANK[role] < RANK[handler.minRole]) {
             throw new AppError(
               'FORBIDDEN',
-              `This needs the ${handler.minRole} console role; the connected database role has ${role === 'none' ? 'no console role' : `the ${role} role`}.`
+              `This needs the ${handler.minRole} console role; the connected database role has ${role === 'none' ? 'no console role' : `the ${role} role`}.${await advice(handler.minRole)}`
             )
           }
         }
         const data = await handler.handle(parsed.data as never, ctx)
         return { ok: true, data }
       } catch (e) {
-        const appErr = toAppError(e)
+        let appErr = toAppError(e)
+        // The database refused (42501): say which console role would allow it and how to grant it.
+        if (appErr.code === 'FORBIDDEN' && appErr.message === DB_REFUSED) {
+          log.warn(`request ${String(channel).slice(0, 60)} refused by the database`, e)
+          const need = (handlers as Record<string, Handler<Channel> | undefined>)[String(channel)]?.minRole === 'admin' ? 'admin' : 'support'
+          appErr = new AppError('FORBIDDEN', `${DB_REFUSED}${await advice(need)}`)
+        }
         if (appErr.code === 'INTERNAL') log.error(`request ${String(channel).slice(0, 60)} failed`, e)
         if (appErr.code === 'DB_UNAVAILABLE') ctx.session.invalidate()
         return { ok: false, error: appErr.toPayload() }

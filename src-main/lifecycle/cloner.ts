@@ -1,6 +1,7 @@
 import { AppError } from '../core/errors'
 import { quoteIdent } from '../core/ident'
 import type { Queryable } from '../db/connection'
+import { findUsersTable, type UsersTable } from './owner'
 import { fingerprint, readShape, type AclEntry, type SchemaShape, type ShapeRelation } from './catalog'
 
 /**
@@ -24,8 +25,8 @@ export interface ClonePlan {
   shape: SchemaShape
   /** Statements with the target placeholder. */
   statements: string[]
-  /** Tables the shape has, for the owner insert. */
-  usersColumns: string[] | null
+  /** The template's users table, for the owner insert (owner.ts). */
+  users: UsersTable | null
 }
 
 function lit(s: string): string {
@@ -344,13 +345,12 @@ export class ClonePlanCache {
       throw new AppError('NOT_CONFIGURED', `The template schema "${template}" has no tables to clone.`)
     }
     const normalized = stripSchema(shape)
-    const users = shape.relations.find((r) => r.name === 'users' && r.kind === 'r')
     const plan: ClonePlan = {
       template,
       fingerprint: fp,
       shape: normalized,
       statements: generateStatements(normalized),
-      usersColumns: users ? users.columns.map((c) => c.name) : null
+      users: findUsersTable(normalized)
     }
     this.plans.set(template, plan)
     return { plan, cached: false }

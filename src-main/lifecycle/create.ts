@@ -5,7 +5,8 @@
  */
 import type { CreateOutcome, ParsedInputOf } from '../../src-preload/contract'
 import { checkSlug } from '../../src-preload/contract'
-import { PLANS, isPlanId } from '../domain/plans'
+import { PLANS } from '../domain/plans'
+import { plansFor } from '../domain/plan-layouts'
 import { AppError } from '../core/errors'
 import { assertIdentifier, isProtectedSchema, quoteIdent } from '../core/ident'
 import type { Queryable } from '../db/connection'
@@ -14,6 +15,7 @@ import { evictTenantKeys, tenantCacheKeys } from './cache'
 import { readShape } from './catalog'
 import { executePlan, stripSchema } from './cloner'
 import type { LifecycleEnv } from './env'
+import { ownerInsert, planOwner } from './owner'
 import { compareShapes } from './parity'
 import { writeOperatorLog, writeTenantAudit, type Actor } from './repository'
 import { str, type Row } from './values'
@@ -25,8 +27,8 @@ export class TenantCreator {
     const started = performance.now()
     const target = this.env.target()
     const layout = await this.env.layout()
-    if (layout.kind !== '030') {
-      throw new AppError('UNSUPPORTED', 'Creating tenants is supported on the 030 tenancy layout only; this database uses a different layout.')
+    if (layout.kind === 'unknown') {
+      throw new AppError('UNSUPPORTED', 'Creating tenants is supported on the 030 and the newer tenancy layouts; this database uses neither.')
     }
     const slugCheck = checkSlug(input.slug, target.tenantPrefix)
     if (!slugCheck.ok) throw new AppError('INVALID_INPUT', slugCheck.problem)
@@ -35,10 +37,16 @@ export class TenantCreator {
     if (isProtectedSchema(schemaName, target.templateSchema)) {
       throw new AppError('INVALID_INPUT', `The schema name ${schemaName} is reserved.`)
     }
-    if (!isPlanId(input.plan) || (layout.plans.length > 0 && !layout.plans.includes(input.plan))) {
+    const planValues = plansFor(layout.kind).defaults(input.plan)
+    if (!planValues || (layout.plans.length > 0 && !layout.plans.includes(input.plan))) {
       throw new AppError('INVALID_INPUT', `Unknown plan "${input.plan}". Choose one of: ${(layout.plans.length ? layout.plans : Object.keys(PLANS)).join(', ')}.`)
     }
-    const plan = PLANS[input.plan]
+    // The newer layout's columns are varchar(n): say so instead of failing on a long value.
+    for (const [col, v] of [['slug', slug], ['name', input.name], ['owner_name', input.ownerName]] as const) {
+      const max = layout.tenantColumnLengths.get(col)
+      if (max && v.length > max) throw new AppError('INVALID_INPUT', `This database allows at most ${max} characters for the tenant's ${col.replace('_', ' ')}.`)
+    }
+    const plan = { id: input.plan, ...planValues }
     const template = target.templateSchema
     let cloneMs = 0
     let parityMs = 0
@@ -108,21 +116,19 @@ export class TenantCreator {
       }
       if (grants.length) await c.query(grants.join(';\n'))
 
-      // The owner is the tenant's first user.
+      // The owner is the tenant's first user where the template has a users table that fits.
       let ownerUserId: string | null = null
-      const ucols = clonePlan.usersColumns
-      if (!ucols || !ucols.includes('email')) {
-        throw new AppError('UNSUPPORTED', `The template schema "${template}" has no users table with an email column, so the owner cannot be added.`)
+      const ownerPlan = planOwner(template, clonePlan.users, layout.hasInvitations)
+      if (ownerPlan.mode === 'user' && clonePlan.users) {
+        const ins = ownerInsert(clonePlan.users, input)
+        if ('missing' in ins) throw new AppError('INTERNAL', 'The owner could not be added.')
+        const hasId = clonePlan.users.columns.some((x) => x.name === 'id')
+        const r = await c.query<{ id: unknown }>(
+          `INSERT INTO ${q}.${clonePlan.users.qn} (${ins.columns.map((k) => quoteIdent(k)).join(', ')}) VALUES (${ins.exprs.join(', ')})${hasId ? ' RETURNING id' : ''}`,
+          ins.params
+        )
+        ownerUserId = r.rows[0]?.id !== undefined ? String(r.rows[0].id) : null
       }
-      const nameCol = ['display_name', 'name', 'full_name'].find((x) => ucols.includes(x))
-      const values: [string, unknown][] = [['email', input.ownerEmail]]
-      if (nameCol) values.push([nameCol, input.ownerName])
-      if (ucols.includes('role')) values.push(['role', 'owner'])
-      const ins = await c.query<{ id: unknown }>(
-        `INSERT INTO ${q}.users (${values.map(([k]) => quoteIdent(k)).join(', ')}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})${ucols.includes('id') ? ' RETURNING id' : ''}`,
-        values.map(([, v]) => v)
-      )
-      ownerUserId = ins.rows[0]?.id !== undefined ? String(ins.rows[0].id) : null
       if (!w.is_owner) await c.query('RESET ROLE')
       cloneMs = performance.now() - t0
 
@@ -173,6 +179,7 @@ export class TenantCreator {
       const created = row.rows[0]!.row
       const tenantId = String(created.id)
       if (layout.hasSettings) await c.query(`INSERT INTO public.tenant_settings (tenant_id) VALUES ($1)`, [tenantId])
+      if (ownerPlan.mode === 'invitation') await inviteOwner(c, tenantId, input.ownerEmail, this.env.trialDays)
       const after = {
         status,
         slug,
@@ -180,7 +187,8 @@ export class TenantCreator {
         plan: plan.id,
         billingInterval: input.billingInterval,
         trialEndsAt: str(created.trial_ends_at),
-        ownerEmail: input.ownerEmail
+        ownerEmail: input.ownerEmail,
+        owner: ownerPlan.mode
       }
       await writeTenantAudit(c, layout, { tenantId, action: 'tenant.create', actor, before: null, after, extra: { template, fingerprint: clonePlan.fingerprint } })
       await writeOperatorLog(c, {
@@ -192,7 +200,7 @@ export class TenantCreator {
         params: { ...after, name: input.name, template, ddlCached, parityObjects: parity.objectsCompared }
       })
       await this.protectTemplate(c, template)
-      return { tenantId, status }
+      return { tenantId, status, ownerPlan }
     })
 
     const ev = await evictTenantKeys(target.redisUrl, tenantCacheKeys(slug))
@@ -202,7 +210,7 @@ export class TenantCreator {
       status: out.status,
       changed: true,
       message: `Tenant ${slug} was created with schema ${schemaName}.`,
-      warnings: ev.warning ? [ev.warning] : [],
+      warnings: [...(out.ownerPlan.mode === 'user' ? [] : [out.ownerPlan.message]), ...(ev.warning ? [ev.warning] : [])],
       evictedKeys: ev.evicted,
       schemaName,
       timings: { totalMs: Math.round(performance.now() - started), cloneMs: Math.round(cloneMs), parityMs: Math.round(parityMs), ddlCached }
@@ -228,5 +236,13 @@ export class TenantCreator {
     if (x.can && !x.has) await c.query(`SELECT console.protect_schema($1)`, [template])
     if (x.can || x.has) this.protectedOnce.set(template, this.env.db.gen)
   }
+}
 
+/** An invitation for the owner (030's tenant_invitations: role owner, a random token, expiring). */
+async function inviteOwner(c: Queryable, tenantId: string, email: string, days: number): Promise<void> {
+  await c.query(
+    `INSERT INTO public.tenant_invitations (tenant_id, email, role, token, expires_at)
+     VALUES ($1, $2, 'owner', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), now() + make_interval(days => $3))`,
+    [tenantId, email, Math.max(days, 7)]
+  )
 }

@@ -22,6 +22,19 @@ function normAcl(acl: AclEntry[], ownerAliases: Set<string>): string[] {
   ].sort()
 }
 
+const VARCHAR_LIST = /\(ARRAY\[((?:'(?:[^']|'')*'::character varying(?:, )?)+)\]\)::text\[\]/g
+const VARCHAR_ITEM = /'(?:[^']|'')*'::character varying/g
+
+/**
+ * PostgreSQL renders `varchar_col IN ('a', 'b')` as `(ARRAY['a'::character varying, ...])::text[]`
+ * when it was written so (the app's templates), but the same constraint re-created from that
+ * text reads back as `ARRAY[('a'::character varying)::text, ...]`: one meaning, two texts.
+ * Both come out in the second form here.
+ */
+export function normalizeExpr(def: string): string {
+  return def.replace(VARCHAR_LIST, (_m, items: string) => `ARRAY[${items.match(VARCHAR_ITEM)!.map((x) => `(${x})::text`).join(', ')}]`)
+}
+
 /** A comparable projection of a normalized shape. */
 function project(shape: SchemaShape, ownerAliases: Set<string>): Map<string, string> {
   const m = new Map<string, string>()
@@ -50,10 +63,10 @@ function project(shape: SchemaShape, ownerAliases: Set<string>): Map<string, str
       const { acl: cacl, ...crest } = c
       put(`column ${r.name}.${c.name}`, { ...crest, acl: normAcl(cacl, ownerAliases) })
     }
-    for (const c of constraints) put(`constraint ${r.name}.${c.name}`, c)
+    for (const c of constraints) put(`constraint ${r.name}.${c.name}`, { ...c, def: normalizeExpr(c.def) })
     for (const i of indexes) put(`index ${r.name}.${i.name}`, i)
     for (const g of triggers) put(`trigger ${r.name}.${g.name}`, g)
-    for (const p of policies) put(`policy ${r.name}.${p.name}`, p)
+    for (const p of policies) put(`policy ${r.name}.${p.name}`, { ...p, qual: p.qual && normalizeExpr(p.qual), check: p.check && normalizeExpr(p.check) })
   }
   return m
 }

@@ -44,16 +44,23 @@ export async function actorFor(db: Queryable, operator: { name: string; email: s
   return { name: operator?.name ?? 'operator', email: operator?.email ?? '', dbRole: r.rows[0]?.u ?? '' }
 }
 
-const auditColumnsCache = new WeakMap<Layout, Set<string>>()
+interface AuditColumn {
+  notNull: boolean
+  hasDefault: boolean
+}
+const auditColumnsCache = new WeakMap<Layout, Map<string, AuditColumn>>()
 
-async function auditColumns(db: Queryable, layout: Layout): Promise<Set<string>> {
+/** The audit table's columns, NOT NULLs and defaults, from the catalog. */
+async function auditColumns(db: Queryable, layout: Layout): Promise<Map<string, AuditColumn>> {
   const hit = auditColumnsCache.get(layout)
   if (hit) return hit
-  const r = await db.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`,
+  const r = await db.query<{ name: string; not_null: boolean; has_default: boolean }>(
+    `SELECT a.attname AS name, a.attnotnull AS not_null, (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') AS has_default
+       FROM pg_attribute a
+      WHERE a.attrelid = to_regclass('public.' || quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped`,
     [layout.auditTable]
   )
-  const cols = new Set(r.rows.map((x) => x.column_name))
+  const cols = new Map(r.rows.map((x) => [x.name, { notNull: x.not_null, hasDefault: x.has_default }]))
   auditColumnsCache.set(layout, cols)
   return cols
 }
@@ -92,6 +99,8 @@ export async function writeTenantAudit(db: Queryable, layout: Layout, e: AuditEn
     resource: 'tenant',
     resource_type: 'tenant',
     resource_id: e.tenantId,
+    entity_type: 'tenant',
+    entity_id: e.tenantId,
     details: JSON.stringify(details),
     metadata: JSON.stringify(details),
     actor_email: e.actor.email || null,
@@ -101,6 +110,15 @@ export async function writeTenantAudit(db: Queryable, layout: Layout, e: AuditEn
     user_agent: 'nchat-console'
   }
   const use = Object.keys(values).filter((k) => cols.has(k))
+  // A NOT NULL column without a default that the console has no value for: say so
+  // before writing, instead of failing the whole action with a raw constraint error.
+  const unfilled = [...cols].filter(([k, c]) => c.notNull && !c.hasDefault && !(k in values)).map(([k]) => k)
+  if (unfilled.length) {
+    throw new AppError(
+      'UNSUPPORTED',
+      `The app's audit table public.${layout.auditTable} requires ${unfilled.join(', ')}, which the console does not know how to fill; nothing was changed. Report this layout to the console's maintainers.`
+    )
+  }
   // The audit table name comes from the catalog and is one of two fixed names.
   const table = layout.auditTable === 'tenant_audit_log' ? 'public.tenant_audit_log' : 'public.tenant_audit_logs'
   await db.query(

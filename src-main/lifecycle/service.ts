@@ -12,7 +12,9 @@ import type {
   BulkItemResult
 } from '../../src-preload/contract'
 import { SUSPEND_REASONS, SUSPEND_REASON_LABELS, checkAssetUrl, checkHostname } from '../../src-preload/contract'
-import { FEATURE_KEYS, PLANS, isPlanId } from '../domain/plans'
+import { PLANS } from '../domain/plans'
+import { mergePlanValues, plansFor } from '../domain/plan-layouts'
+import { templateTenantReason } from '../domain/template-tenant'
 import { AppError, toAppError } from '../core/errors'
 import { log } from '../core/logger'
 import type { ConnectionManager } from '../db/connection'
@@ -24,6 +26,7 @@ import { TenantCreator } from './create'
 import type { LifecycleEnv } from './env'
 import { HardDelete } from './hard-delete'
 import { actorFor, lockTenant, readTenant, writeOperatorLog, writeTenantAudit } from './repository'
+import { planOwner } from './owner'
 import { iso, obj, str, type Row } from './values'
 
 export interface LifecycleOptions {
@@ -123,13 +126,22 @@ export class LifecycleService {
         : `Needs the admin console role; the connected database role has ${role === 'none' ? 'no console role' : 'the support role'}.`
     const needSupport = role === 'none' ? 'Needs the support or admin console role; the connected database role has no console role.' : null
     const noTenants = !layout.tenantColumns.has('id') ? 'This database has no public.tenants table.' : null
-    const createBlock =
+    let createBlock =
       noTenants ??
       needAdmin ??
-      (layout.kind !== '030'
-        ? 'Creating tenants is supported on the 030 tenancy layout only; this database uses a different layout.'
-        : null)
-    if (layout.kind !== '030' && layout.tenantColumns.has('id')) notes.push('Tenant creation is unavailable on this tenancy layout.')
+      (layout.kind === 'unknown' ? 'Creating tenants is supported on the 030 and the newer tenancy layouts; this database uses neither.' : null)
+    // Say in advance how the owner will be added: that depends on what the template has.
+    let createOwner: LifecycleCapabilities['createOwner'] = null
+    if (!createBlock) {
+      try {
+        // In a transaction, as creation does: the shape is read with a transaction-local search_path.
+        const { plan } = await this.db.tx((c) => this.clonePlans().plan(c, t.templateSchema))
+        createOwner = planOwner(t.templateSchema, plan.users, layout.hasInvitations)
+        if (createOwner.mode !== 'user') notes.push(createOwner.message)
+      } catch (e) {
+        createBlock = toAppError(e).message
+      }
+    }
     const hardBlock = noTenants ?? needAdmin ?? (!hasFn.rows[0]?.ok ? "The console's migrations have not been applied to this database (they provide hard_delete_tenant)." : null)
     const actions: Record<LifecycleAction, ActionPermission> = {
       create: createBlock ? deny(createBlock) : allow,
@@ -144,7 +156,8 @@ export class LifecycleService {
     const plans = layout.plans.length ? layout.plans : [...Object.keys(PLANS)]
     const planDefaults: LifecycleCapabilities['planDefaults'] = {}
     for (const p of plans) {
-      if (isPlanId(p)) planDefaults[p] = { limits: { ...PLANS[p].limits }, features: { ...PLANS[p].features } }
+      const d = plansFor(layout.kind).defaults(p)
+      if (d) planDefaults[p] = d
     }
     return {
       role,
@@ -152,6 +165,7 @@ export class LifecycleService {
       reasons: SUSPEND_REASONS.map((id) => ({ id, label: SUSPEND_REASON_LABELS[id] })),
       plans,
       planDefaults,
+      createOwner,
       graceDays: this.graceDays,
       baseDomain: this.baseDomain,
       allowedDomains: this.allowedDomains,
@@ -244,13 +258,7 @@ export class LifecycleService {
     if (input.plan !== undefined && layout.plans.length && !layout.plans.includes(input.plan)) {
       throw new AppError('INVALID_INPUT', `Unknown plan "${input.plan}". Choose one of: ${layout.plans.join(', ')}.`)
     }
-    const limitKeys = new Set(Object.keys(PLANS.free.limits))
-    for (const k of Object.keys(input.limitOverrides ?? {})) {
-      if (!limitKeys.has(k)) throw new AppError('INVALID_INPUT', `Unknown limit "${k}".`)
-    }
-    for (const k of Object.keys(input.featureOverrides ?? {})) {
-      if (!(FEATURE_KEYS as readonly string[]).includes(k)) throw new AppError('INVALID_INPUT', `Unknown feature "${k}".`)
-    }
+    const catalog = plansFor(layout.kind)
 
     const res = await this.db.tx(async (c) => {
       await c.query(`SET LOCAL lock_timeout = '5s'`)
@@ -302,14 +310,21 @@ export class LifecycleService {
       const featureOv = input.featureOverrides ?? (obj(oldOv.features) as Record<string, boolean>)
       const ovChanged = input.limitOverrides !== undefined || input.featureOverrides !== undefined
       if (ovChanged || newPlan !== oldPlan) {
+        // Keys this layout's plans know, plus any key the row already has (never refuse or drop those).
+        const limitKeys = new Set([...catalog.limitKeys, ...Object.keys(obj(row.limits))])
+        const featureKeys = new Set([...catalog.featureKeys, ...Object.keys(obj(row.features))])
+        for (const k of Object.keys(input.limitOverrides ?? {})) {
+          if (!limitKeys.has(k)) throw new AppError('INVALID_INPUT', `Unknown limit "${k}". This database's limits are: ${[...limitKeys].join(', ')}.`)
+        }
+        for (const k of Object.keys(input.featureOverrides ?? {})) {
+          if (!featureKeys.has(k)) throw new AppError('INVALID_INPUT', `Unknown feature "${k}". This database's features are: ${[...featureKeys].join(', ')}.`)
+        }
         // Limits and features follow the plan unless overridden.
-        const base = newPlan && isPlanId(newPlan) ? PLANS[newPlan] : null
-        const prevOvL = obj(oldOv.limits)
-        const prevOvF = obj(oldOv.features)
-        const baseLimits = base ? base.limits : Object.fromEntries(Object.entries(obj(row.limits)).filter(([k]) => !(k in prevOvL)))
-        const baseFeatures = base ? base.features : Object.fromEntries(Object.entries(obj(row.features)).filter(([k]) => !(k in prevOvF)))
-        change('limits', 'limits', row.limits ?? null, { ...baseLimits, ...limitOv }, '::jsonb')
-        change('features', 'features', row.features ?? null, { ...baseFeatures, ...featureOv }, '::jsonb')
+        const base = newPlan ? catalog.defaults(newPlan) : null
+        const baseLimits = mergePlanValues(obj(row.limits), base?.limits ?? null, {})
+        const baseFeatures = mergePlanValues(obj(row.features), base?.features ?? null, {})
+        change('limits', 'limits', row.limits ?? null, mergePlanValues(baseLimits, null, limitOv), '::jsonb')
+        change('features', 'features', row.features ?? null, mergePlanValues(baseFeatures, null, featureOv), '::jsonb')
         if (ovChanged) {
           change('metadata', 'overrides', meta, { ...meta, consoleOverrides: { limits: limitOv, features: featureOv } }, '::jsonb')
           if (after.overrides) {
@@ -356,7 +371,7 @@ export class LifecycleService {
     return this.transition('suspend', input.id, { reason: input.reason, note: input.note, expectedStatus: input.expectedStatus })
   }
   reactivate(input: ParsedInputOf<'lifecycle:reactivate'>): Promise<LifecycleOutcome> {
-    return this.transition('reactivate', input.id, { reason: input.reason, note: input.note, expectedStatus: input.expectedStatus })
+    return this.transition('reactivate', input.id, { reason: input.reason, note: input.note, expectedStatus: input.expectedStatus, returnTo: input.returnTo })
   }
   cancel(input: ParsedInputOf<'lifecycle:cancel'>): Promise<LifecycleOutcome> {
     return this.transition('cancel', input.id, { reason: 'owner_request', note: input.note, expectedStatus: input.expectedStatus })
@@ -368,7 +383,7 @@ export class LifecycleService {
   private async transition(
     kind: TransitionKind,
     id: string,
-    opts: { reason: string | null; note?: string; expectedStatus?: string }
+    opts: { reason: string | null; note?: string; expectedStatus?: string; returnTo?: 'active' | 'trial' }
   ): Promise<LifecycleOutcome> {
     const target = this.target()
     const layout = await this.layout()
@@ -387,17 +402,21 @@ export class LifecycleService {
       const from = String(row.status ?? '')
       const slug = String(row.slug ?? '')
       const summary = { id, slug, status: from, updatedAt: iso(row.updated_at), version: cur.version }
-      if (from === spec.to) return { row, changed: false }
+      const back = kind === 'reactivate' && from === 'suspended' ? this.returnStatus(row, layout, opts.returnTo, summary) : null
+      const to = back?.status ?? spec.to
+      if (from === to) return { row, changed: false }
       if (opts.expectedStatus && opts.expectedStatus !== from) {
         throw new AppError('CONFLICT', `Tenant ${slug} is now ${from} (another operator changed it). Nothing was done.`, { current: summary })
       }
       if (!spec.from.includes(from)) {
         throw new AppError('CONFLICT', `Tenant ${slug} is ${from}; it cannot be ${spec.verb} from that status.`, { current: summary })
       }
+      const onTemplate = kind === 'suspend' || kind === 'cancel' ? templateTenantReason(String(row.schema_name ?? ''), target.templateSchema) : null
+      if (onTemplate) throw new AppError('UNSUPPORTED', onTemplate, { current: summary })
       const actor = await actorFor(c, target.operator)
       const now = new Date().toISOString()
       const sets: string[] = ['status = $2']
-      const params: unknown[] = [id, spec.to, from]
+      const params: unknown[] = [id, to, from]
       const meta = obj(row.metadata)
       let nextMeta: Record<string, unknown> | null = null
       const stamp = { at: now, by: actor.email || actor.name, dbRole: actor.dbRole }
@@ -406,8 +425,9 @@ export class LifecycleService {
         nextMeta = { ...meta, consoleSuspension: { reason: opts.reason, note, previousStatus: from, ...stamp } }
       } else if (kind === 'reactivate') {
         if (has('suspended_at')) sets.push('suspended_at = NULL')
+        if (back?.restartTrial && has('trial_ends_at')) sets.push(`trial_ends_at = now() + make_interval(days => ${this.trialDays})`)
         const { consoleSuspension: _s, ...rest } = meta
-        nextMeta = { ...rest, consoleLastReactivation: { reason: opts.reason, note, ...stamp } }
+        nextMeta = { ...rest, consoleLastReactivation: { reason: opts.reason, note, returnedTo: to, trialRestarted: Boolean(back?.restartTrial), ...stamp } }
       } else if (kind === 'cancel') {
         if (has('cancelled_at')) sets.push('cancelled_at = now()')
         const subscription = str(row.stripe_subscription_id ?? meta.stripeSubscriptionId)
@@ -434,7 +454,12 @@ export class LifecycleService {
       )
       if (!upd.rows[0]) throw new AppError('CONFLICT', `Tenant ${slug} changed at the same time. Nothing was done.`, { current: summary })
       const nrow = upd.rows[0].row
-      const pick = (r: Row) => ({ status: r.status ?? null, suspended_at: r.suspended_at ?? null, cancelled_at: r.cancelled_at ?? null })
+      const pick = (r: Row) => ({
+        status: r.status ?? null,
+        suspended_at: r.suspended_at ?? null,
+        cancelled_at: r.cancelled_at ?? null,
+        ...(back?.restartTrial ? { trial_ends_at: r.trial_ends_at ?? null } : {})
+      })
       const before = pick(row)
       const after = pick(nrow)
       await writeTenantAudit(c, layout, { tenantId: id, action: spec.action, actor, reason: opts.reason, note, before, after })
@@ -455,10 +480,38 @@ export class LifecycleService {
       slug,
       status: String(res.row.status ?? ''),
       changed: res.changed,
-      message: res.changed ? `Tenant ${slug} was ${spec.verb}.` : `Tenant ${slug} already was ${spec.to}; nothing changed.`,
+      message: res.changed
+        ? `Tenant ${slug} was ${spec.verb}${kind === 'reactivate' && res.row.status !== 'active' ? ` (back to ${String(res.row.status)})` : ''}.`
+        : `Tenant ${slug} already was ${String(res.row.status ?? spec.to)}; nothing changed.`,
       warnings: ev.warning ? [ev.warning] : [],
       evictedKeys: ev.evicted
     }
+  }
+
+  /**
+   * The status a suspended tenant returns to: the one the console recorded when it
+   * suspended it (a trial stays a trial), else active. A trial whose end has passed is
+   * refused until the operator chooses (returnTo): active, or trial restarted.
+   */
+  private returnStatus(row: Row, layout: Layout, returnTo: 'active' | 'trial' | undefined, current: Record<string, unknown>): { status: string; restartTrial: boolean } {
+    const prev = str(obj(obj(row.metadata).consoleSuspension).previousStatus)
+    const allowed = (st: string) => !layout.statuses.length || layout.statuses.includes(st)
+    const previous = prev && prev !== 'suspended' && prev !== 'cancelled' && allowed(prev) ? prev : 'active'
+    if (returnTo === 'active') return { status: 'active', restartTrial: false }
+    const ends = row.trial_ends_at ? new Date(String(row.trial_ends_at)) : null
+    const ended = ends !== null && ends.getTime() <= Date.now()
+    if (returnTo === 'trial') {
+      if (!allowed('trial')) throw new AppError('UNSUPPORTED', 'This database does not allow the status "trial".')
+      return { status: 'trial', restartTrial: ended || ends === null }
+    }
+    if (previous === 'trial' && ended) {
+      throw new AppError(
+        'CONFLICT',
+        `Tenant ${String(row.slug ?? '')} was on a trial when it was suspended, and the trial ended on ${ends.toISOString().slice(0, 10)}. Choose: reactivate it as active, or as a trial restarted for ${this.trialDays} days.`,
+        { trialEnded: true, status: current.status }
+      )
+    }
+    return { status: previous, restartTrial: false }
   }
 
   // ---------------------------------------------------------------- bulk

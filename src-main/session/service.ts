@@ -1,3 +1,4 @@
+import { quoteIdent } from '../core/ident'
 import type { ConsoleRole, LayoutInfo, SessionInfo } from '../../src-preload/contract'
 import { toAppError } from '../core/errors'
 import type { ConnectionManager } from '../db/connection'
@@ -48,6 +49,26 @@ export class SessionService {
 
   async role(): Promise<ConsoleRole> {
     return (await this.get()).role
+  }
+
+  /**
+   * What an administrator runs to give this login a console role: names both group roles
+   * and the GRANT for the one needed. Never throws (a refusal must still be explained).
+   */
+  async grantAdvice(need: 'support' | 'admin'): Promise<string> {
+    const login = await this.get().then(
+      (f) => f.dbUser,
+      () =>
+        this.db.query<{ u: string }>('SELECT session_user AS u').then(
+          (r) => r.rows[0]?.u ?? null,
+          () => null
+        )
+    )
+    const group = need === 'admin' ? ADMIN_ROLE : SUPPORT_ROLE
+    return (
+      `The console's roles are ${SUPPORT_ROLE} (read, suspend, reactivate, back up) and ${ADMIN_ROLE} (everything). ` +
+      `A database administrator can grant one: GRANT ${group} TO ${login ? quoteIdent(login) : '<login>'};`
+    )
   }
 
   private async load(gen: number): Promise<Facts> {

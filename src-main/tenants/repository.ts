@@ -1,4 +1,4 @@
-import type { TenantRow, TenantSortKey, VerifiedBackupRef } from '../../src-preload/contract'
+import type { TenantDomain, TenantRow, TenantSortKey, VerifiedBackupRef } from '../../src-preload/contract'
 import type { Queryable } from '../db/connection'
 import type { Layout } from '../db/layout'
 
@@ -31,13 +31,14 @@ function planExpr(layout: Layout): string {
   return 'NULL::text'
 }
 
-/** A tenant's custom domain: the column (030), else its primary row in tenant_domains (newer). */
+/**
+ * A tenant's custom domain: the column (030, and kept by the newer layout), else its
+ * primary (then first) row in tenant_domains (newer).
+ */
 function domainExpr(layout: Layout): string {
-  if (layout.tenantColumns.has('custom_domain')) return 't.custom_domain'
-  if (layout.hasDomains) {
-    return `(SELECT d.domain FROM public.tenant_domains d WHERE d.tenant_id = t.id ORDER BY d.domain LIMIT 1)`
-  }
-  return 'NULL::text'
+  const fromTable = `(SELECT d.domain::text FROM public.tenant_domains d WHERE d.tenant_id = t.id ORDER BY ${layout.domainColumns.has('is_primary') ? 'd.is_primary DESC, ' : ''}d.domain LIMIT 1)`
+  if (layout.tenantColumns.has('custom_domain')) return layout.hasDomains ? `COALESCE(t.custom_domain::text, ${fromTable})` : 't.custom_domain'
+  return layout.hasDomains ? fromTable : 'NULL::text'
 }
 
 function usageCol(layout: Layout, name: string, cast: string): string {
@@ -93,9 +94,8 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
     .filter((c) => !c.startsWith('NULL'))
     .map((c) => `coalesce(${c}, '')`)
     .join(` || ${SEP} || `)
-  const searchDomains =
-    !layout.tenantColumns.has('custom_domain') && layout.hasDomains
-      ? ` OR EXISTS (SELECT 1 FROM public.tenant_domains d WHERE d.tenant_id = t.id AND strpos(lower(d.domain), lower($1::text)) > 0)`
+  const searchDomains = layout.hasDomains
+    ? ` OR EXISTS (SELECT 1 FROM public.tenant_domains d WHERE d.tenant_id = t.id AND strpos(lower(d.domain), lower($1::text)) > 0)`
       : ''
   const where = `($1::text IS NULL OR strpos(lower(${haystack}), lower($1::text)) > 0${searchDomains})
       AND ($2::text[] IS NULL OR t.status = ANY($2::text[]))
@@ -163,8 +163,8 @@ export interface TenantRecord {
   row: Record<string, unknown>
   settings: Record<string, unknown> | null
   usage: Record<string, unknown> | null
-  /** Newer layout: the first of the tenant's rows in tenant_domains. */
-  domain: string | null
+  /** Newer layout: the tenant's rows in tenant_domains, primary first. */
+  domains: TenantDomain[]
 }
 
 export async function getTenant(db: Queryable, layout: Layout, id: string, period: string): Promise<TenantRecord | null> {
@@ -177,12 +177,30 @@ export async function getTenant(db: Queryable, layout: Layout, id: string, perio
     ? (await db.query(`SELECT to_jsonb(u) AS row FROM public.tenant_usage u WHERE u.tenant_id = $1 AND u.period = $2`, [id, period])).rows[0]
         ?.row ?? null
     : null
-  const domain =
-    !layout.tenantColumns.has('custom_domain') && layout.hasDomains
-      ? ((await db.query<{ domain: string }>(`SELECT domain FROM public.tenant_domains WHERE tenant_id = $1 ORDER BY domain LIMIT 1`, [id])).rows[0]
-          ?.domain ?? null)
-      : null
-  return { row: r.rows[0].row, settings, usage, domain }
+  const domains = layout.hasDomains ? await tenantDomains(db, layout, id) : []
+  return { row: r.rows[0].row, settings, usage, domains }
+}
+
+/** Rows of tenant_domains with whichever verification and SSL columns the table has. */
+async function tenantDomains(db: Queryable, layout: Layout, id: string): Promise<TenantDomain[]> {
+  const c = (name: string, cast: string) => (layout.domainColumns.has(name) ? `d.${name}` : `NULL::${cast}`)
+  const r = await db.query<{ domain: string; verified: boolean | null; verified_at: string | null; ssl: boolean | null; ssl_expires: string | null; primary: boolean | null }>(
+    `SELECT d.domain::text AS domain, ${c('verified', 'boolean')} AS verified, ${c('verified_at', 'timestamptz')} AS verified_at,
+            ${c('ssl_enabled', 'boolean')} AS ssl, ${c('ssl_certificate_expires_at', 'timestamptz')} AS ssl_expires, ${c('is_primary', 'boolean')} AS primary
+       FROM public.tenant_domains d WHERE d.tenant_id = $1
+      ORDER BY ${c('is_primary', 'boolean')} DESC NULLS LAST, d.domain LIMIT 50`,
+    [id]
+  )
+  const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(String(v)).toISOString())
+  return r.rows.map((x) => ({
+    domain: x.domain,
+    // Verified: the flag when the table has one, else a verification time.
+    verified: x.verified ?? x.verified_at !== null,
+    verifiedAt: iso(x.verified_at),
+    sslEnabled: x.ssl,
+    sslExpiresAt: iso(x.ssl_expires),
+    primary: Boolean(x.primary)
+  }))
 }
 
 export interface SchemaFacts {

@@ -1,6 +1,7 @@
 import type { FleetFacets, TenantDetail, TenantPage, UsageMetric } from '../../src-preload/contract'
 import type { ParsedInputOf } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
+import { templateTenantReason } from '../domain/template-tenant'
 import type { ConnectionManager } from '../db/connection'
 import { getTenant, listTenants, newestVerifiedBackup, schemaFacts } from './repository'
 import type { SessionService } from '../session'
@@ -110,7 +111,9 @@ export class TenantDirectoryService {
       billingInterval: str(t.billing_interval),
       ownerEmail: str(t.owner_email),
       ownerName: str(t.owner_name),
-      customDomain: str(t.custom_domain ?? rec.domain),
+      customDomain: str(t.custom_domain ?? rec.domains[0]?.domain),
+      domains: rec.domains,
+      templateTenant: templateTenantReason(schemaName, this.db.target?.templateSchema ?? 'nchat'),
       schemaName,
       resolvedSchemaName: facts.resolvedName,
       schemaExists: facts.resolvedName !== null,

@@ -149,6 +149,14 @@ export const SuspendInput = z.strictObject({
 })
 export type SuspendInput = z.input<typeof SuspendInput>
 
+/**
+ * Reactivate returns the tenant to the status it had before the suspension (a trial stays
+ * a trial). When that trial has ended, the console refuses until the operator chooses:
+ * returnTo 'active', or 'trial' (the trial restarts for the console's trial days).
+ */
+export const ReactivateInput = z.strictObject({ ...SuspendInput.shape, returnTo: z.enum(['active', 'trial']).optional() })
+export type ReactivateInput = z.input<typeof ReactivateInput>
+
 export const CancelInput = z.strictObject({ id: Uuid, note: Note.optional(), expectedStatus: ExpectedStatus })
 export type CancelInput = z.input<typeof CancelInput>
 
@@ -184,12 +192,22 @@ export interface PlanDefaults {
   features: Record<string, boolean>
 }
 
+/** What creating a tenant will do about its owner, decided from what the template and the database have. */
+export interface CreateOwnerPlan {
+  /** user: a row in the template's users table; invitation: a tenant_invitations row (role owner); none: not added. */
+  mode: 'user' | 'invitation' | 'none'
+  table: string | null
+  message: string
+}
+
 export interface LifecycleCapabilities {
   role: ConsoleRole
   actions: Record<LifecycleAction, ActionPermission>
   reasons: { id: SuspendReason; label: string }[]
   plans: string[]
   planDefaults: Record<string, PlanDefaults>
+  /** How a created tenant's owner is added (null when creating is not possible). */
+  createOwner: CreateOwnerPlan | null
   graceDays: number
   baseDomain: string
   allowedDomains: string[] | null

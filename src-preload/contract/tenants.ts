@@ -68,6 +68,17 @@ export interface UsageMetric {
   unit: 'count' | 'bytes'
 }
 
+/** A row of the newer layout's tenant_domains. */
+export interface TenantDomain {
+  domain: string
+  verified: boolean
+  verifiedAt: string | null
+  /** null when the table has no SSL column. */
+  sslEnabled: boolean | null
+  sslExpiresAt: string | null
+  primary: boolean
+}
+
 export interface TenantDetail {
   id: string
   name: string
@@ -78,6 +89,13 @@ export interface TenantDetail {
   ownerEmail: string | null
   ownerName: string | null
   customDomain: string | null
+  /** Newer layout: every row of tenant_domains (with verification and SSL); [] elsewhere. */
+  domains: TenantDomain[]
+  /**
+   * Set when this tenant's schema is the template (the newer layout's own default tenant,
+   * single-tenant mode): why destructive actions are refused on it. null for other tenants.
+   */
+  templateTenant: string | null
   schemaName: string
   /** The schema as PostgreSQL stores it (the app created schemas unquoted, so lower-cased). */
   resolvedSchemaName: string | null

@@ -88,9 +88,10 @@ test('create a tenant, suspend it with a reason, reactivate it, edit its brandin
   const rd = page.getByTestId('lc-reactivate-dialog')
   await rd.getByLabel('Owner request').check()
   await rd.getByTestId('lc-confirm').click()
-  await expect(rd.getByTestId('lc-result')).toContainText('reactivated')
+  // It was a trial when suspended (its trial has not ended): it goes back to trial.
+  await expect(rd.getByTestId('lc-result')).toContainText('reactivated (back to trial)')
   await rd.getByRole('button', { name: 'Close' }).last().click()
-  expect(await status(harness, 'orbit-labs')).toBe('active')
+  expect(await status(harness, 'orbit-labs')).toBe('trial')
 
   // Edit: the preview follows the colour as it is typed.
   await actions(page).getByRole('button', { name: 'Edit' }).click()

@@ -150,7 +150,10 @@ describe('one tenant', () => {
     const t = await c.query(`SELECT id::text, slug, schema_name, custom_domain, stripe_customer_id, metadata FROM public.tenants WHERE slug = 'acme-copy'`)
     expect(t.rows[0]).toMatchObject({ schema_name: 'tenant_acme_copy', custom_domain: null, stripe_customer_id: null })
     expect(t.rows[0].metadata.stripeCustomerId).toBeUndefined()
+    expect(Object.keys(t.rows[0].metadata).filter((k) => /^stripe|^lastPayment/i.test(k))).toEqual([])
     expect(t.rows[0].metadata.copiedFrom.slug).toBe('acme')
+    const log = await c.query(`SELECT params FROM console.operator_log WHERE tenant_id = $1 AND action = 'backup.restore_copy'`, [t.rows[0].id])
+    expect(log.rows[0].params).toMatchObject({ sourceSlug: 'acme', sourceTenantId: ids.acme })
     const newId = t.rows[0].id
     const kids = await c.query(
       `SELECT (SELECT count(*) FROM public.tenant_settings WHERE tenant_id = $1)::int AS s,
@@ -160,7 +163,8 @@ describe('one tenant', () => {
               (SELECT count(*) FROM public.stripe_webhooks WHERE tenant_id = $1)::int AS w`,
       [newId]
     )
-    expect(kids.rows[0]).toEqual({ s: 1, u: 1, i: 1, a: 1, w: 0 })
+    // A copy starts with a clean history: the source's audit rows stay with the source.
+    expect(kids.rows[0]).toEqual({ s: 1, u: 1, i: 1, a: 0, w: 0 })
     expect(r.warnings.join(' ')).toMatch(/stripe_webhooks/)
     // Defaults, owned sequences, triggers, policies, FKs of the copy: none reach into tenant_acme.
     const refs = await c.query(

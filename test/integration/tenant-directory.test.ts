@@ -298,8 +298,9 @@ describe('tenant directory on the newer app layout', () => {
 
   it('lists, filters, sorts and searches (custom domains come from tenant_domains)', async () => {
     const page = await c.call<TenantPage>('tenants:list', {})
-    expect(page.total).toBe(3)
-    expect(page.rows.map((r) => r.slug)).toEqual(['hooli', 'umbrella', 'vandelay'])
+    expect(page.total).toBe(5)
+    // The migration's own default tenant is listed; 'Pied_Piper' keeps its case (its schema is lower case).
+    expect(page.rows.map((r) => r.slug)).toEqual(['default', 'hooli', 'Pied_Piper', 'umbrella', 'vandelay'])
     const umbrella = page.rows.find((r) => r.slug === 'umbrella')!
     expect(umbrella).toMatchObject({ plan: 'business', customDomain: 'chat.umbrella.example', usersTotal: 120, storageBytes: GIB })
     const business = await c.call<TenantPage>('tenants:list', { plans: ['business', 'starter'], sort: 'plan', direction: 'desc' })
@@ -308,13 +309,16 @@ describe('tenant directory on the newer app layout', () => {
     expect(byDomain.rows.map((r) => r.slug)).toEqual(['umbrella'])
     for (const sort of TENANT_SORT_KEYS) {
       const r = await c.call<TenantPage>('tenants:list', { sort, direction: 'desc' })
-      expect(r.total).toBe(3)
+      expect(r.total).toBe(5)
     }
   })
 
   it('shows a tenant detail, including one whose schema is missing', async () => {
     const d = await c.call<TenantDetail>('tenants:get', { id: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' })
-    expect(d).toMatchObject({ plan: 'business', schemaExists: true, schemaTableCount: 1, customDomain: 'chat.umbrella.example' })
+    expect(d).toMatchObject({ plan: 'business', schemaExists: true, schemaTableCount: 6, customDomain: 'chat.umbrella.example', templateTenant: null })
+    expect(d.billing).toMatchObject({ stripeCustomerId: 'cus_Umbrella1', stripeSubscriptionId: 'sub_Umbrella1', lastPaymentStatus: 'succeeded' })
+    const piper = await c.call<TenantDetail>('tenants:get', { id: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd' })
+    expect(piper).toMatchObject({ schemaName: 'tenant_Pied_Piper', resolvedSchemaName: 'tenant_pied_piper', schemaExists: true })
     expect(d.usage.find((u) => u.key === 'users')).toMatchObject({ used: 120, limit: 500 })
     const gone = await c.call<TenantDetail>('tenants:get', { id: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' })
     expect(gone.schemaExists).toBe(false)

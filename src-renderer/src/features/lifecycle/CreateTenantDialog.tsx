@@ -130,6 +130,11 @@ export function CreateTenantDialog({ onClose, onCreated }: { onClose(): void; on
           {caps.data.planDefaults[plan]!.limits.maxStorageGB === -1 ? 'unlimited' : `${caps.data.planDefaults[plan]!.limits.maxStorageGB} GB`} storage.
         </p>
       )}
+      {caps.data?.createOwner && (
+        <p className={caps.data.createOwner.mode === 'user' ? 'muted small' : 'note note-warn small'} data-testid="lc-create-owner">
+          {caps.data.createOwner.message}
+        </p>
+      )}
       <label className="lc-check">
         <input type="checkbox" checked={trial} onChange={(e) => setTrial(e.target.checked)} />
         Start with a 14-day trial

@@ -56,11 +56,12 @@ export function ReasonDialog({
   const m = useStatusAction()
   const [reason, setReason] = useState<SuspendReason | ''>('')
   const [note, setNote] = useState('')
+  const [returnTo, setReturnTo] = useState<'' | 'active' | 'trial'>('')
   const needsReason = action === 'suspend' || action === 'reactivate'
   const valid = !needsReason || (reason !== '' && (reason !== 'other' || note.trim() !== ''))
   const current = conflictCurrent(m.error)
   const submit = () =>
-    m.mutate({ action, id: tenant.id, reason: reason || undefined, note: note.trim() || undefined, expectedStatus: tenant.status })
+    m.mutate({ action, id: tenant.id, reason: reason || undefined, note: note.trim() || undefined, expectedStatus: tenant.status, returnTo: returnTo || undefined })
   const done = m.isSuccess
   return (
     <Dialog
@@ -96,6 +97,16 @@ export function ReasonDialog({
           The tenant is marked cancelled now. Its Stripe subscription is cancelled at the end of the period once billing is connected;
           until then the request is recorded as pending. It can be restored within {graceDays} days; after that an admin may hard-delete it.
         </p>
+      )}
+      {action === 'reactivate' && !done && (
+        <label className="lc-field">
+          <span>Return to</span>
+          <select value={returnTo} onChange={(e) => setReturnTo(e.target.value as '' | 'active' | 'trial')} aria-label="Return to" data-testid="lc-return-to">
+            <option value="">the status it had before the suspension</option>
+            <option value="active">active</option>
+            <option value="trial">trial (restarted if it has ended)</option>
+          </select>
+        </label>
       )}
       {action === 'restore' && <p className="small">The tenant becomes active again. This is possible within {graceDays} days of the cancellation.</p>}
       {!done && (needsReason ? (

@@ -62,8 +62,18 @@ export type StatusAction = 'suspend' | 'reactivate' | 'cancel' | 'restore'
 export function useStatusAction() {
   const inv = useInvalidate()
   return useMutation({
-    mutationFn: (v: { action: StatusAction; id: string; reason?: InputOf<'lifecycle:suspend'>['reason']; note?: string; expectedStatus?: string }) => {
-      if (v.action === 'suspend' || v.action === 'reactivate') {
+    mutationFn: (v: {
+      action: StatusAction
+      id: string
+      reason?: InputOf<'lifecycle:suspend'>['reason']
+      note?: string
+      expectedStatus?: string
+      returnTo?: 'active' | 'trial'
+    }) => {
+      if (v.action === 'reactivate') {
+        return call('lifecycle:reactivate', { id: v.id, reason: v.reason ?? 'other', note: v.note, expectedStatus: v.expectedStatus, returnTo: v.returnTo })
+      }
+      if (v.action === 'suspend') {
         return call(`lifecycle:${v.action}`, { id: v.id, reason: v.reason ?? 'other', note: v.note, expectedStatus: v.expectedStatus })
       }
       return call(`lifecycle:${v.action}`, { id: v.id, note: v.note, expectedStatus: v.expectedStatus })

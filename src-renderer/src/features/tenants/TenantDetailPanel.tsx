@@ -128,7 +128,8 @@ const HIDDEN_SETTINGS = new Set(['id', 'tenant_id', 'created_at', 'updated_at'])
 
 function DetailBody({ t }: { t: TenantDetail }) {
   const features = t.features ?? {}
-  const featureKeys = [...FEATURE_ORDER, ...Object.keys(features).filter((k) => !FEATURE_ORDER.includes(k))]
+  // The app's order for the keys this tenant has (the newer layout has other keys), then the rest.
+  const featureKeys = [...FEATURE_ORDER.filter((k) => k in features), ...Object.keys(features).filter((k) => !FEATURE_ORDER.includes(k))]
   const enabledCount = featureKeys.filter((k) => features[k]).length
   const b = t.billing
   const branding = t.branding ?? {}
@@ -136,6 +137,11 @@ function DetailBody({ t }: { t: TenantDetail }) {
   const resolvedDiffers = t.resolvedSchemaName !== null && t.resolvedSchemaName !== t.schemaName
   return (
     <div className="detail-body">
+      {t.templateTenant && (
+        <p className="note note-warn small" data-testid="template-tenant">
+          <strong>Template.</strong> {t.templateTenant}
+        </p>
+      )}
       <Section title="Identity">
         <dl className="kv">
           <Field label="Tenant id" name="id" mono>
@@ -154,6 +160,29 @@ function DetailBody({ t }: { t: TenantDetail }) {
             {t.customDomain}
           </Field>
         </dl>
+        {t.domains.length > 0 && (
+          <table className="small" data-testid="tenant-domains">
+            <thead>
+              <tr>
+                <th>Domain (tenant_domains)</th>
+                <th>Verified</th>
+                <th>SSL</th>
+              </tr>
+            </thead>
+            <tbody>
+              {t.domains.map((d) => (
+                <tr key={d.domain}>
+                  <td className="mono">
+                    {d.domain}
+                    {d.primary ? ' (primary)' : ''}
+                  </td>
+                  <td>{d.verified ? `verified${d.verifiedAt ? ' ' + d.verifiedAt.slice(0, 10) : ''}` : 'not verified'}</td>
+                  <td>{d.sslEnabled === null ? '' : d.sslEnabled ? `on${d.sslExpiresAt ? ', expires ' + d.sslExpiresAt.slice(0, 10) : ''}` : 'off'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </Section>
 
       <Section title="Status" aside={<StatusPill status={t.status} />}>
