@@ -11,6 +11,7 @@ import { ProfileService, ProfileStore } from './profiles'
 import { SessionService } from './session'
 import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
+import { AuditService, Maintenance } from './audit'
 
 export type { FileDialogOptions, Platform } from './platform/platform'
 
@@ -26,6 +27,8 @@ export interface AppContext {
   lifecycle: LifecycleService
   backups: BackupService
   insights: InsightsService
+  audit: AuditService
+  maintenance: Maintenance
   platform: Platform
   migrationsDir: string
   profiles: ProfileService
@@ -65,6 +68,8 @@ export function createContext(opts: {
     lifecycle: new LifecycleService(db, session),
     backups,
     insights: new InsightsService(db, session, opts.platform),
+    audit: new AuditService(db, session, opts.platform),
+    maintenance: new Maintenance(db, session),
     platform: opts.platform,
     migrationsDir: opts.migrationsDir,
     profileStore,

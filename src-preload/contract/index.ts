@@ -47,6 +47,23 @@ import {
   type RefreshSummary,
   type TenantUsageHistory
 } from './insights'
+import {
+  AuditExportInput,
+  AuditGetInput,
+  AuditIndexInput,
+  AuditJobInput,
+  AuditListInput,
+  MaintenancePreviewInput,
+  MaintenanceRunInput,
+  type AuditDetail,
+  type AuditExportProgress,
+  type AuditExportResult,
+  type AuditIndexInfo,
+  type AuditIndexResult,
+  type AuditPage,
+  type MaintenancePreview,
+  type MaintenanceResult
+} from './audit'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -68,6 +85,7 @@ export * from './lifecycle'
 export * from './profiles'
 export * from './backups'
 export * from './insights'
+export * from './audit'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -125,7 +143,15 @@ export const contract = {
   'insights:usage': channel<TenantUsageHistory>()(TenantUsageInput),
   'insights:exportCsv': channel<CsvSaved>()(OverviewCsvInput),
   'insights:refreshUsage': channel<RefreshSummary>()(RefreshUsageInput),
-  'insights:cancelRefresh': channel<{ cancelled: boolean }>()(RefreshCancelInput)
+  'insights:cancelRefresh': channel<{ cancelled: boolean }>()(RefreshCancelInput),
+  'audit:list': channel<AuditPage>()(AuditListInput),
+  'audit:get': channel<AuditDetail>()(AuditGetInput),
+  'audit:exportCsv': channel<AuditExportResult>()(AuditExportInput),
+  'audit:cancelExport': channel<{ cancelled: boolean }>()(AuditJobInput),
+  'audit:indexes': channel<AuditIndexInfo[]>()(Empty),
+  'audit:createIndex': channel<AuditIndexResult>()(AuditIndexInput),
+  'maintenance:preview': channel<MaintenancePreview>()(MaintenancePreviewInput),
+  'maintenance:run': channel<MaintenanceResult>()(MaintenanceRunInput)
 } as const
 
 export type Contract = typeof contract
@@ -141,9 +167,10 @@ export interface EventMap {
   'session:changed': SessionInfo
   'backups:progress': BackupProgress
   'insights:progress': RefreshProgress
+  'audit:progress': AuditExportProgress
 }
 export type EventName = keyof EventMap
-export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress']
+export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress', 'audit:progress']
 
 type Namespace<C> = C extends `${infer N}:${string}` ? N : never
 export type NchatApi = {

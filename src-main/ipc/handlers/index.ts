@@ -1,5 +1,6 @@
 import type { Channel } from '../../../src-preload/contract'
 import type { Handler } from '../registry'
+import { auditHandlers } from './audit'
 import { backupHandlers } from './backups'
 import { insightHandlers } from './insights'
 import { lifecycleHandlers } from './lifecycle'
@@ -20,5 +21,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...lifecycleHandlers,
   ...profileHandlers,
   ...backupHandlers,
-  ...insightHandlers
+  ...insightHandlers,
+  ...auditHandlers
 }
