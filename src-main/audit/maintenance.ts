@@ -122,7 +122,8 @@ export class Maintenance {
       this.db.query<{ n: string }>(`SELECT count(*)::bigint AS n ${s.scope}`),
       this.db.query<Record<string, unknown>>(s.sample)
     ])
-    return { ...head, available: true, unavailable: null, count: Number(count.rows[0]!.n), sample: sample.rows }
+    const rows = sample.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])))
+    return { ...head, available: true, unavailable: null, count: Number(count.rows[0]!.n), sample: rows }
   }
 
   async run(job: MaintenanceJob, expectedCount: number | undefined): Promise<MaintenanceResult> {
