@@ -26,6 +26,7 @@ export class AuditService {
   private exports = new Map<string, AbortController>()
   /** The app table's columns, per layout read (the session re-reads the layout on reconnect). */
   private appTables = new WeakMap<Layout, AppAuditTable | null>()
+  private consoleTables = new WeakMap<Layout, { archive: boolean; oplog: boolean }>()
 
   constructor(
     private readonly db: ConnectionManager,
@@ -41,11 +42,13 @@ export class AuditService {
       app = await readAppAuditTable(db, layout.auditTable)
       this.appTables.set(layout, app)
     }
-    const r = await db.query<{ archive: boolean; oplog: boolean }>(
+    const cached = this.consoleTables.get(layout)
+    const r = cached ? { rows: [cached] } : await db.query<{ archive: boolean; oplog: boolean }>(
       `SELECT to_regclass('console.tenant_audit_archive') IS NOT NULL AND has_table_privilege('console.tenant_audit_archive', 'SELECT') AS archive,
               to_regclass('console.operator_log') IS NOT NULL AND has_table_privilege('console.operator_log', 'SELECT') AS oplog`
     )
     const { archive, oplog } = r.rows[0]!
+    this.consoleTables.set(layout, { archive, oplog })
     const available = new Map<string, SourceSql>()
     const notes: string[] = []
     if (app) available.set('app', appSource(app))
@@ -66,7 +69,8 @@ export class AuditService {
   /** One snapshot for the reads of a page (several sources). */
   private snapshot<T>(fn: (c: Queryable) => Promise<T>): Promise<T> {
     return this.db.withClient(async (c) => {
-      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      // Pages read a few dozen index entries: parallel workers would cost more to start than they save.
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0')
       try {
         const out = await fn(c)
         await c.query('COMMIT')

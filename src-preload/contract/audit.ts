@@ -35,7 +35,7 @@ export const AuditListInput = z.strictObject({
   filter: AuditFilter.default({ sources: ['app', 'archive', 'console'] }),
   /** Opaque: the nextCursor of the previous page. */
   cursor: z.string().max(400).optional(),
-  limit: z.number().int().min(1).max(200).default(50)
+  limit: z.number().int().min(1).max(1000).default(50)
 })
 export const AuditGetInput = z.strictObject({ source: z.enum(AUDIT_SOURCES), id: z.string().min(1).max(64) })
 export const AuditExportInput = z.strictObject({ jobId: Uuid, filter: AuditFilter })
