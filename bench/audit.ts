@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     let deep: string | undefined
     {
       let cursor: string | undefined
-      for (let i = 0; i < 2500; i++) cursor = (await call<AuditPage>('audit:list', { cursor, limit: 200 })).nextCursor ?? undefined
+      for (let i = 0; i < 500; i++) cursor = (await call<AuditPage>('audit:list', { cursor, limit: 1000 })).nextCursor ?? undefined
       deep = cursor
     }
     const from = new Date(Date.now() - 90 * 86_400_000).toISOString()
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
 
 ${ROWS.toLocaleString('en-US')} app audit rows (public.tenant_audit_logs, 030 layout, 1,000 tenants) and ${OPLOG.toLocaleString('en-US')} operator-log rows,
 through the real IPC registry (zod, role check, handler, service, PostgreSQL), ${RUNS} runs after 3 warm-ups, pages of 50.
-Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, PostgreSQL ${(await c.query('SHOW server_version')).rows[0].server_version}, Node ${process.version}.
+Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} (load average during the run ${os.loadavg()[0]!.toFixed(1)}), PostgreSQL ${(await c.query('SHOW server_version')).rows[0].server_version}, Node ${process.version}.
 Run: \`npm run bench:audit\` (${new Date().toISOString().slice(0, 10)}).
 
 ## With the app's own indexes only
