@@ -10,7 +10,7 @@ import type { Platform } from '../platform'
 import type { SessionService } from '../session'
 import { appSource, archiveSource, consoleSource, readAppAuditTable, SOURCE_ORDER, type AppAuditTable, type SourceSql } from './sources'
 import { createIndex, listIndexes } from './indexes'
-import { decodeCursor, encodeCursor, readPage, selectList, tenantSlugs, toEntry, type RawRow } from './timeline'
+import { decodeCursor, encodeCursor, liveSlugs, readPage, selectList, tenantSlugs, toEntry, type RawRow } from './timeline'
 
 /** Rows per query while exporting. */
 const EXPORT_CHUNK = 5000
@@ -20,6 +20,8 @@ interface Sources {
   available: Map<string, SourceSql>
   tables: AuditPage['tables']
   notes: string[]
+  /** public.tenants exists (slugs of live tenants are joined from it). */
+  hasTenants: boolean
 }
 
 export class AuditService {
@@ -58,7 +60,7 @@ export class AuditService {
     else notes.push("The console's audit archive (migration 0009) is not on this database: apply the console migrations to keep the trail of hard-deleted tenants.")
     if (oplog) available.set('console', consoleSource)
     else notes.push("The console's operator log is not readable here (apply the console migrations, and connect with a console role).")
-    return { available, tables: { app: app ? `public.${app.name}` : null, archive, console: oplog }, notes }
+    return { available, tables: { app: app ? `public.${app.name}` : null, archive, console: oplog }, notes, hasTenants: layout.tenantColumns.has('id') }
   }
 
   private pick(src: Sources, filter: AuditFilterInput): SourceSql[] {
@@ -66,41 +68,23 @@ export class AuditService {
     return SOURCE_ORDER.filter((s) => want.has(s) && src.available.has(s)).map((s) => src.available.get(s)!)
   }
 
-  /** One snapshot for the reads of a page (several sources). */
-  private snapshot<T>(fn: (c: Queryable) => Promise<T>): Promise<T> {
-    return this.db.withClient(async (c) => {
-      // Pages read a few dozen index entries: parallel workers would cost more to start than they save.
-      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0')
-      try {
-        const out = await fn(c)
-        await c.query('COMMIT')
-        return out
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => {})
-        throw e
-      }
-    })
-  }
-
   async list(input: ParsedInputOf<'audit:list'>): Promise<AuditPage> {
     const cursor = input.cursor ? decodeCursor(input.cursor) : null
     const filter = input.filter
     if (filter.from && filter.to && filter.from >= filter.to) throw new AppError('INVALID_INPUT', 'The date range ends before it starts.')
-    return this.snapshot(async (c) => {
-      const src = await this.sources(c)
-      const chosen = this.pick(src, filter)
-      // One row more than asked: whether a next page exists.
-      const rows = chosen.length ? await readPage(c, chosen, filter, cursor, input.limit + 1, 300) : []
-      const page = rows.slice(0, input.limit)
-      const slugs = await tenantSlugs(c, page)
-      const last = page[page.length - 1]
-      return {
-        rows: page.map((r) => toEntry(r, slugs)),
-        nextCursor: rows.length > input.limit && last ? encodeCursor({ ts: last.ts, source: last.source, key: last.k }) : null,
-        tables: src.tables,
-        notes: src.notes
-      }
-    })
+    const src = await this.sources()
+    const chosen = this.pick(src, filter)
+    // One row more than asked: whether a next page exists.
+    const rows = await readPage(this.db, chosen, filter, cursor, input.limit + 1, 300, src.hasTenants)
+    const page = rows.slice(0, input.limit)
+    const slugs = liveSlugs(page)
+    const last = page[page.length - 1]
+    return {
+      rows: page.map((r) => toEntry(r, slugs)),
+      nextCursor: rows.length > input.limit && last ? encodeCursor({ ts: last.ts, source: last.source, key: last.k }) : null,
+      tables: src.tables,
+      notes: src.notes
+    }
   }
 
   async get(input: ParsedInputOf<'audit:get'>): Promise<AuditDetail> {
@@ -115,7 +99,7 @@ export class AuditService {
     )
     const x = r.rows[0]
     if (!x) throw new AppError('NOT_FOUND', 'No audit entry has this id.')
-    const slugs = await tenantSlugs(this.db, [x])
+    const slugs = src.hasTenants ? await tenantSlugs(this.db, [x]) : new Map<string, string>()
     return { entry: toEntry(x, slugs), row: x.row, table: s.table }
   }
 
@@ -175,9 +159,9 @@ export class AuditService {
       await write(CSV_HEADER.join(',') + '\r\n')
       let cursor = null as ReturnType<typeof decodeCursor> | null
       while (chosen.length && !abort.signal.aborted) {
-        const page = await this.snapshot((c) => readPage(c, chosen, input.filter, cursor, EXPORT_CHUNK, null))
+        const page = await readPage(this.db, chosen, input.filter, cursor, EXPORT_CHUNK, null, src.hasTenants)
         if (!page.length) break
-        const slugs = await tenantSlugs(this.db, page)
+        const slugs = liveSlugs(page)
         let chunk = ''
         for (const r of page) {
           const slug = (r.tenant_id && slugs.get(r.tenant_id)) ?? r.tenant_slug

@@ -5,9 +5,9 @@
  * is the last row's (created_at to the microsecond, source, k). Each source is asked for
  * the rows strictly after the cursor in that order, newest first, through its
  * (created_at, id) index, with LIMIT n; the merged top n is the page. Once one source has
- * filled n rows, later sources only read down to the n-th row's created_at. The sources
- * are read in one REPEATABLE READ snapshot. New rows arrive above the cursor, so a reader
- * paging down never sees a row twice and never skips one.
+ * filled n rows, the others only read down to its n-th row's created_at. The whole page is
+ * one statement, so one snapshot. New rows arrive above the cursor, so a reader paging
+ * down never sees a row twice and never skips one.
  */
 import type { AuditEntry, AuditFilterInput, AuditSource } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
@@ -60,6 +60,9 @@ export interface RawRow {
   resource_id: string | null
   outcome: string | null
   details: string
+  /** From the join on public.tenants (readPage). */
+  live_slug?: string | null
+  tenant_live?: boolean
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -113,14 +116,12 @@ export function before(a: { ts: string; source: AuditSource; k: string }, b: { t
   return a.k > b.k
 }
 
-/** Keys sort as text in the same order as the ids: uuid text, or zero-padded integers. */
-function keyCompare(a: string, b: string): number {
-  return a === b ? 0 : a > b ? 1 : -1
-}
-
 /**
- * The next `limit` rows after `cursor` over the given sources. `db` should hold one
- * snapshot (REPEATABLE READ) when more than one source is read.
+ * The next `limit` rows after `cursor` over the given sources, in one statement (one
+ * snapshot, one round trip). Each source is a CTE with its own ORDER BY ... LIMIT through
+ * its (created_at, id) index; once the first source has `limit` rows, the others read only
+ * down to its last row's created_at (older rows cannot make the page). The tenant's slug,
+ * and whether it still exists, come from a join on public.tenants (when it exists).
  */
 export async function readPage(
   db: Queryable,
@@ -128,16 +129,19 @@ export async function readPage(
   filter: AuditFilterInput,
   cursor: Cursor | null,
   limit: number,
-  detailsLimit: number | null
+  detailsLimit: number | null,
+  joinTenants: boolean
 ): Promise<RawRow[]> {
-  let merged: RawRow[] = []
-  for (const s of sources) {
-    const params: unknown[] = []
+  if (!sources.length) return []
+  const params: unknown[] = []
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
+  const n = p(limit)
+  const ctes: string[] = []
+  sources.forEach((s, i) => {
     const where = filterConditions(s, filter, params)
-    const p = (v: unknown) => {
-      params.push(v)
-      return `$${params.length}`
-    }
     if (cursor) {
       const ts = p(cursor.ts)
       const r = RANK[s.source] - RANK[cursor.source]
@@ -145,17 +149,28 @@ export async function readPage(
       else if (r > 0) where.push(`${s.created} <= ${ts}::timestamptz`)
       else where.push(`${s.created} <= ${ts}::timestamptz AND (${s.created}, ${s.id}) < (${ts}::timestamptz, ${p(cursor.key)}${s.idCast})`)
     }
-    // Rows older than the n-th row found so far cannot make this page.
-    if (merged.length >= limit) where.push(`${s.created} >= ${p(merged[limit - 1]!.ts)}::timestamptz`)
-    const sql = `SELECT ${selectList(s, detailsLimit)} FROM ${s.from}
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${s.created} DESC, ${s.id} DESC LIMIT ${p(limit)}`
-    const rows = (await db.query<RawRow>(sql, params)).rows
-    merged = merged.concat(rows)
-    merged.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : keyCompare(b.k, a.k)))
-    merged = merged.slice(0, limit)
-  }
-  return merged
+    if (i > 0) where.push(`${s.created} >= (SELECT b FROM b0)`)
+    ctes.push(
+      `s${i} AS (SELECT ${selectList(s, detailsLimit)}, ${s.created} AS c FROM ${s.from}
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${s.created} DESC, ${s.id} DESC LIMIT ${n})`
+    )
+    if (i === 0 && sources.length > 1) {
+      ctes.push(`b0 AS (SELECT CASE WHEN count(*) >= ${n} THEN min(c) ELSE '-infinity'::timestamptz END AS b FROM s0)`)
+    }
+  })
+  const union = sources.map((_, i) => `SELECT * FROM s${i}`).join(' UNION ALL ')
+  const tenants = joinTenants
+    ? `t.slug::text AS live_slug, (t.id IS NOT NULL) AS tenant_live FROM (${union}) u LEFT JOIN public.tenants t ON t.id = u.tenant_id`
+    : `NULL::text AS live_slug, false AS tenant_live FROM (${union}) u`
+  const sql = `WITH ${ctes.join(',\n')}
+    SELECT u.*, ${tenants}
+     ORDER BY u.ts COLLATE "C" DESC, u.source COLLATE "C", u.k COLLATE "C" DESC LIMIT ${n}`
+  return (await db.query<RawRow>(sql, params)).rows
+}
+
+/** The slugs of a page's tenants that still exist, from the rows' own join. */
+export function liveSlugs(rows: RawRow[]): Map<string, string> {
+  return new Map(rows.filter((r) => r.tenant_live && r.tenant_id).map((r) => [r.tenant_id!, r.live_slug ?? '']))
 }
 
 const oneLine = (s: string) => (s.length > 160 ? `${s.slice(0, 157)}…` : s).replace(/\s+/g, ' ')
