@@ -5,9 +5,8 @@
  * is the last row's (created_at to the microsecond, source, k). Each source is asked for
  * the rows strictly after the cursor in that order, newest first, through its
  * (created_at, id) index, with LIMIT n; the merged top n is the page. Once one source has
- * filled n rows, the others only read down to its n-th row's created_at. The whole page is
- * one statement, so one snapshot. New rows arrive above the cursor, so a reader paging
- * down never sees a row twice and never skips one.
+ * filled n rows, the others only read down to its n-th row's created_at. New rows arrive
+ * above the cursor, so a reader paging down never sees a row twice and never skips one.
  */
 import type { AuditEntry, AuditFilterInput, AuditSource } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
@@ -117,11 +116,12 @@ export function before(a: { ts: string; source: AuditSource; k: string }, b: { t
 }
 
 /**
- * The next `limit` rows after `cursor` over the given sources, in one statement (one
- * snapshot, one round trip). Each source is a CTE with its own ORDER BY ... LIMIT through
- * its (created_at, id) index; once the first source has `limit` rows, the others read only
- * down to its last row's created_at (older rows cannot make the page). The tenant's slug,
- * and whether it still exists, come from a join on public.tenants (when it exists).
+ * The next `limit` rows after `cursor` over the given sources. The first source (the app's
+ * table, the largest) is read alone; the n-th row it returns bounds the others, which are
+ * read together in a second statement with that bound as a value, so the planner sees a
+ * narrow time range (a bound it cannot see makes it scan a whole table for a rare text).
+ * Each source is a CTE with its own ORDER BY ... LIMIT through its (created_at, id) index;
+ * tenant slugs, and whether the tenant still exists, are joined from public.tenants.
  */
 export async function readPage(
   db: Queryable,
@@ -133,14 +133,35 @@ export async function readPage(
   joinTenants: boolean
 ): Promise<RawRow[]> {
   if (!sources.length) return []
+  const [first, ...rest] = sources as [SourceSql, ...SourceSql[]]
+  const head = await readGroup(db, [first], filter, cursor, limit, detailsLimit, joinTenants, null)
+  if (!rest.length) return head
+  const bound = head.length >= limit ? head[limit - 1]!.ts : null
+  const tail = await readGroup(db, rest, filter, cursor, limit, detailsLimit, joinTenants, bound)
+  return head
+    .concat(tail)
+    .sort((a, b) => (before(a, b) ? -1 : 1))
+    .slice(0, limit)
+}
+
+/** One statement over some sources: each a CTE with its keyset LIMIT, merged in timeline order. */
+async function readGroup(
+  db: Queryable,
+  sources: SourceSql[],
+  filter: AuditFilterInput,
+  cursor: Cursor | null,
+  limit: number,
+  detailsLimit: number | null,
+  joinTenants: boolean,
+  bound: string | null
+): Promise<RawRow[]> {
   const params: unknown[] = []
   const p = (v: unknown) => {
     params.push(v)
     return `$${params.length}`
   }
   const n = p(limit)
-  const ctes: string[] = []
-  sources.forEach((s, i) => {
+  const ctes = sources.map((s, i) => {
     const where = filterConditions(s, filter, params)
     if (cursor) {
       const ts = p(cursor.ts)
@@ -149,14 +170,10 @@ export async function readPage(
       else if (r > 0) where.push(`${s.created} <= ${ts}::timestamptz`)
       else where.push(`${s.created} <= ${ts}::timestamptz AND (${s.created}, ${s.id}) < (${ts}::timestamptz, ${p(cursor.key)}${s.idCast})`)
     }
-    if (i > 0) where.push(`${s.created} >= (SELECT b FROM b0)`)
-    ctes.push(
-      `s${i} AS (SELECT ${selectList(s, detailsLimit)}, ${s.created} AS c FROM ${s.from}
+    // Rows older than the n-th row of the first source cannot make this page.
+    if (bound) where.push(`${s.created} >= ${p(bound)}::timestamptz`)
+    return `s${i} AS (SELECT ${selectList(s, detailsLimit)} FROM ${s.from}
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${s.created} DESC, ${s.id} DESC LIMIT ${n})`
-    )
-    if (i === 0 && sources.length > 1) {
-      ctes.push(`b0 AS (SELECT CASE WHEN count(*) >= ${n} THEN min(c) ELSE '-infinity'::timestamptz END AS b FROM s0)`)
-    }
   })
   const union = sources.map((_, i) => `SELECT * FROM s${i}`).join(' UNION ALL ')
   const tenants = joinTenants
