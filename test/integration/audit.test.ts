@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -91,6 +91,7 @@ describe('audit trail through the real registry', () => {
   let registry: Registry
   const progress: AuditExportProgress[] = []
   const answers: (string | null)[] = []
+  let onProgress: ((p: AuditExportProgress) => void) | null = null
   const call = async <T>(channel: string, input: unknown): Promise<T> => {
     const r = await registry.invoke(channel, input, meta)
     if (!r.ok) throw new Error(`${channel} failed: ${r.error.code} ${r.error.message}`)
@@ -129,7 +130,10 @@ describe('audit trail through the real registry', () => {
     await seed(db.client)
     const platform = {
       emit: (event: string, p: unknown) => {
-        if (event === 'audit:progress') progress.push(p as AuditExportProgress)
+        if (event === 'audit:progress') {
+          progress.push(p as AuditExportProgress)
+          onProgress?.(p as AuditExportProgress)
+        }
       },
       saveDialog: async () => answers.shift() ?? null
     }
@@ -297,7 +301,7 @@ describe('audit trail through the real registry', () => {
     }
   })
 
-  it('CSV export of the current filter equals its pages; cancel leaves no file; a closed dialog saves nothing', async () => {
+  it('CSV export of the current filter equals its pages; a closed dialog saves nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'audit-csv-'))
     try {
       const file = join(dir, 'a.csv')
@@ -399,4 +403,25 @@ describe('audit trail through the real registry', () => {
     expect(seenBefore).toBe(total)
     expect(pages).toBeGreaterThan(1000)
   }, 300_000)
+
+  it('cancelling an export of the million rows stops it after its first chunk and leaves no file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-cancel-'))
+    try {
+      const file = join(dir, 'all.csv')
+      answers.push(file)
+      const jobId = randomUUID()
+      onProgress = (p) => {
+        if (p.jobId === jobId && p.state === 'running') void registry.invoke('audit:cancelExport', { jobId }, meta)
+      }
+      const r = await call<{ saved: boolean; cancelled: boolean; rows: number; path: string | null }>('audit:exportCsv', { jobId, filter: {} })
+      expect(r).toMatchObject({ saved: false, cancelled: true, path: null })
+      expect(r.rows).toBeGreaterThan(0)
+      expect(r.rows).toBeLessThan(1_000_000)
+      expect(readdirSync(dir)).toEqual([])
+      expect(progress.at(-1)).toMatchObject({ jobId, state: 'cancelled' })
+    } finally {
+      onProgress = null
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
