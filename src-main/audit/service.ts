@@ -68,6 +68,25 @@ export class AuditService {
     return SOURCE_ORDER.filter((s) => want.has(s) && src.available.has(s)).map((s) => src.available.get(s)!)
   }
 
+  /**
+   * A page. A text search scans rows newest first until the page is full: parallel workers
+   * would cost more to start than that scan, so it runs in a read-only transaction without them.
+   */
+  private read(chosen: SourceSql[], filter: AuditFilterInput, cursor: ReturnType<typeof decodeCursor> | null, limit: number, details: number | null, hasTenants: boolean) {
+    if (!filter.text) return readPage(this.db, chosen, filter, cursor, limit, details, hasTenants)
+    return this.db.withClient(async (c) => {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0')
+      try {
+        const rows = await readPage(c, chosen, filter, cursor, limit, details, hasTenants)
+        await c.query('COMMIT')
+        return rows
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {})
+        throw e
+      }
+    })
+  }
+
   async list(input: ParsedInputOf<'audit:list'>): Promise<AuditPage> {
     const cursor = input.cursor ? decodeCursor(input.cursor) : null
     const filter = input.filter
@@ -75,7 +94,7 @@ export class AuditService {
     const src = await this.sources()
     const chosen = this.pick(src, filter)
     // One row more than asked: whether a next page exists.
-    const rows = await readPage(this.db, chosen, filter, cursor, input.limit + 1, 300, src.hasTenants)
+    const rows = await this.read(chosen, filter, cursor, input.limit + 1, 300, src.hasTenants)
     const page = rows.slice(0, input.limit)
     const slugs = liveSlugs(page)
     const last = page[page.length - 1]
@@ -159,7 +178,7 @@ export class AuditService {
       await write(CSV_HEADER.join(',') + '\r\n')
       let cursor = null as ReturnType<typeof decodeCursor> | null
       while (chosen.length && !abort.signal.aborted) {
-        const page = await readPage(this.db, chosen, input.filter, cursor, EXPORT_CHUNK, null, src.hasTenants)
+        const page = await this.read(chosen, input.filter, cursor, EXPORT_CHUNK, null, src.hasTenants)
         if (!page.length) break
         const slugs = liveSlugs(page)
         let chunk = ''
