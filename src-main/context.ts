@@ -12,6 +12,7 @@ import { SessionService } from './session'
 import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
 import { HealthService } from './health'
+import { AuditService, Maintenance } from './audit'
 
 export type { FileDialogOptions, Platform } from './platform/platform'
 
@@ -28,6 +29,8 @@ export interface AppContext {
   backups: BackupService
   insights: InsightsService
   health: HealthService
+  audit: AuditService
+  maintenance: Maintenance
   platform: Platform
   migrationsDir: string
   profiles: ProfileService
@@ -71,6 +74,8 @@ export function createContext(opts: {
     backups,
     insights: new InsightsService(db, session, opts.platform),
     health: new HealthService(db, session, opts.platform),
+    audit: new AuditService(db, session, opts.platform),
+    maintenance: new Maintenance(db, session),
     platform: opts.platform,
     migrationsDir: opts.migrationsDir,
     profileStore,

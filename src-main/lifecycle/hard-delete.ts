@@ -4,6 +4,7 @@
  * 0004); its refusals come back as hints, mapped to errors here and put on record.
  */
 import type { DeletePreview, HardDeleteOutcome, ParsedInputOf } from '../../src-preload/contract'
+import { archiveTenantAudit } from '../audit'
 import { AppError, toAppError } from '../core/errors'
 import { isProtectedSchema, quoteIdent } from '../core/ident'
 import { log } from '../core/logger'
@@ -113,7 +114,7 @@ export class HardDelete {
 
   async hardDelete(input: ParsedInputOf<'lifecycle:hardDelete'>): Promise<HardDeleteOutcome> {
     const target = this.env.target()
-    await this.env.layout()
+    const layout = await this.env.layout()
     const cur = await readTenant(this.env.db, input.id)
     if (!cur) throw new AppError('NOT_FOUND', 'That tenant no longer exists. It may have been deleted by another operator.')
     const slug = String(cur.row.slug ?? '')
@@ -125,6 +126,8 @@ export class HardDelete {
     try {
       const r = await this.env.db.tx(async (c) => {
         actor = await actorFor(c, target.operator)
+        // The app's audit rows of this tenant would go with it (ON DELETE CASCADE): keep a copy first.
+        await archiveTenantAudit(c, layout.auditTable, input.id, slug)
         const x = await c.query<{ r: { schema: string | null; tables: string[] } }>(
           `SELECT public.hard_delete_tenant($1, $2, $3, $4, $5, $6::jsonb) AS r`,
           [

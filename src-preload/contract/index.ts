@@ -49,6 +49,23 @@ import {
   type TenantUsageHistory
 } from './insights'
 import { ApplyFixInput, AuditCancelInput, AuditInput, type AuditProgress, type AuditReport, type FixApplied, type HealthSummary } from './health'
+import {
+  AuditExportInput,
+  AuditGetInput,
+  AuditIndexInput,
+  AuditJobInput,
+  AuditListInput,
+  MaintenancePreviewInput,
+  MaintenanceRunInput,
+  type AuditDetail,
+  type AuditExportProgress,
+  type AuditExportResult,
+  type AuditIndexInfo,
+  type AuditIndexResult,
+  type AuditPage,
+  type MaintenancePreview,
+  type MaintenanceResult
+} from './audit'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -71,6 +88,7 @@ export * from './profiles'
 export * from './backups'
 export * from './insights'
 export * from './health'
+export * from './audit'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -132,7 +150,15 @@ export const contract = {
   'health:summary': channel<HealthSummary>()(Empty),
   'health:audit': channel<AuditReport>()(AuditInput),
   'health:cancelAudit': channel<{ cancelled: boolean }>()(AuditCancelInput),
-  'health:applyFix': channel<FixApplied>()(ApplyFixInput)
+  'health:applyFix': channel<FixApplied>()(ApplyFixInput),
+  'audit:list': channel<AuditPage>()(AuditListInput),
+  'audit:get': channel<AuditDetail>()(AuditGetInput),
+  'audit:exportCsv': channel<AuditExportResult>()(AuditExportInput),
+  'audit:cancelExport': channel<{ cancelled: boolean }>()(AuditJobInput),
+  'audit:indexes': channel<AuditIndexInfo[]>()(Empty),
+  'audit:createIndex': channel<AuditIndexResult>()(AuditIndexInput),
+  'maintenance:preview': channel<MaintenancePreview>()(MaintenancePreviewInput),
+  'maintenance:run': channel<MaintenanceResult>()(MaintenanceRunInput)
 } as const
 
 export type Contract = typeof contract
@@ -149,9 +175,10 @@ export interface EventMap {
   'backups:progress': BackupProgress
   'insights:progress': RefreshProgress
   'health:progress': AuditProgress
+  'audit:progress': AuditExportProgress
 }
 export type EventName = keyof EventMap
-export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress', 'health:progress']
+export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress', 'health:progress', 'audit:progress']
 
 type Namespace<C> = C extends `${infer N}:${string}` ? N : never
 export type NchatApi = {

@@ -1,5 +1,6 @@
 import type { Channel } from '../../../src-preload/contract'
 import type { Handler } from '../registry'
+import { auditHandlers } from './audit'
 import { backupHandlers } from './backups'
 import { healthHandlers } from './health'
 import { insightHandlers } from './insights'
@@ -22,5 +23,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...profileHandlers,
   ...backupHandlers,
   ...insightHandlers,
-  ...healthHandlers
+  ...healthHandlers,
+  ...auditHandlers
 }

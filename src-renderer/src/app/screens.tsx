@@ -1,6 +1,7 @@
 import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleRole } from '../../../src-preload/contract'
-import { IconArchive, IconBuilding, IconChart, IconKey, IconPulse } from '../components/icons'
+import { IconArchive, IconBuilding, IconChart, IconKey, IconList, IconPulse } from '../components/icons'
+import { AuditScreen } from '../features/audit/AuditScreen'
 import { HealthScreen } from '../features/health/HealthScreen'
 import { OverviewScreen } from '../features/insights/OverviewScreen'
 import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
@@ -9,8 +10,7 @@ import { BackupsScreen } from '../features/backups/BackupsScreen'
 
 /**
  * The console's screens, in nav order. Adding a screen is one entry here:
- *   { id: 'health', label: 'Health', icon: <IconPulse />, component: HealthScreen, section: 'Fleet', minRole: 'support' },
-  { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen }
+ *   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen }
  * The id is also the URL hash (#/backups), so a screen can be opened directly.
  */
 export interface ScreenDef {
@@ -29,6 +29,7 @@ export const SCREENS: ScreenDef[] = [
   { id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' },
   { id: 'health', label: 'Health', icon: <IconPulse />, component: HealthScreen, section: 'Fleet', minRole: 'support' },
   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' },
+  { id: 'audit', label: 'Audit', icon: <IconList />, component: AuditScreen, section: 'Fleet', minRole: 'support' },
   { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
 ]
 

@@ -420,6 +420,9 @@ export function TenantDetailPanel({ id, onClose }: { id: string; onClose(): void
             <span className="skel" style={{ width: 180, height: 18 }} />
           )}
         </div>
+        <a className="btn btn-small" href={`#/audit?tenant=${id}`} data-testid="tenant-history" title="The audit trail of this tenant: app entries and operator log">
+          History
+        </a>
         <BackupTenantButton tenantId={id} />
         <button type="button" className="icon-btn" aria-label="Close details (Esc)" title="Close (Esc)" onClick={onClose}>
           <IconX />
