@@ -11,6 +11,7 @@ import { ProfileService, ProfileStore } from './profiles'
 import { SessionService } from './session'
 import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
+import { BillingService } from './billing'
 
 export type { FileDialogOptions, Platform } from './platform/platform'
 
@@ -26,6 +27,7 @@ export interface AppContext {
   lifecycle: LifecycleService
   backups: BackupService
   insights: InsightsService
+  billing: BillingService
   platform: Platform
   migrationsDir: string
   profiles: ProfileService
@@ -58,11 +60,16 @@ export function createContext(opts: {
     consoleVersion: process.env.npm_package_version ?? '0.1.0',
     backupsDir: join(userDataDir, 'backups')
   })
+  const billing = new BillingService(db, session, opts.platform)
   return {
     db,
     session,
     tenants: new TenantDirectoryService(db, session),
-    lifecycle: new LifecycleService(db, session),
+    lifecycle: new LifecycleService(db, session, {
+      // Cancel with the tenant: the subscription ends at period end, once (billing/cancel.ts).
+      afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId, when: 'period_end' })
+    }),
+    billing,
     backups,
     insights: new InsightsService(db, session, opts.platform),
     platform: opts.platform,

@@ -34,6 +34,11 @@ export interface LifecycleOptions {
   /** Days a cancelled tenant is kept before it may be hard-deleted. */
   graceDays?: number
   trialDays?: number
+  /**
+   * After a cancel committed: cancels the tenant's Stripe subscription once (billing).
+   * Its message becomes a warning of the outcome unless the state is 'done' or 'none'.
+   */
+  afterCancel?: (tenantId: string) => Promise<{ state: string; message: string }>
 }
 
 type TransitionKind = 'suspend' | 'reactivate' | 'cancel' | 'restore'
@@ -54,6 +59,7 @@ export class LifecycleService {
   private readonly trialDays: number
   private readonly creator: TenantCreator
   private readonly deleter: HardDelete
+  private readonly afterCancel: LifecycleOptions['afterCancel']
 
   constructor(
     private readonly db: ConnectionManager,
@@ -69,6 +75,7 @@ export class LifecycleService {
           ? env.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean)
           : null
     this.graceDays = opts.graceDays ?? 30
+    this.afterCancel = opts.afterCancel
     this.trialDays = opts.trialDays ?? 14
     const parts: LifecycleEnv = {
       db,
@@ -350,6 +357,17 @@ export class LifecycleService {
     }
   }
 
+  /** The billing hook after a cancel; never undoes the cancel, at most warns. */
+  private async cancelBilling(id: string): Promise<string | null> {
+    if (!this.afterCancel) return null
+    try {
+      const r = await this.afterCancel(id)
+      return r.state === 'done' || r.state === 'none' ? null : r.message
+    } catch (e) {
+      return `The Stripe subscription was not cancelled: ${toAppError(e).message}`
+    }
+  }
+
   // ---------------------------------------------------------------- status transitions
 
   suspend(input: ParsedInputOf<'lifecycle:suspend'>): Promise<LifecycleOutcome> {
@@ -449,6 +467,7 @@ export class LifecycleService {
       return { row: nrow, changed: true }
     })
     const slug = String(res.row.slug ?? '')
+    const billingWarning = kind === 'cancel' && res.changed ? await this.cancelBilling(id) : null
     const ev = res.changed ? await evictTenantKeys(target.redisUrl, tenantCacheKeys(slug, [str(res.row.custom_domain)])) : { evicted: [], warning: null }
     return {
       tenantId: id,
@@ -456,7 +475,7 @@ export class LifecycleService {
       status: String(res.row.status ?? ''),
       changed: res.changed,
       message: res.changed ? `Tenant ${slug} was ${spec.verb}.` : `Tenant ${slug} already was ${spec.to}; nothing changed.`,
-      warnings: ev.warning ? [ev.warning] : [],
+      warnings: [...(ev.warning ? [ev.warning] : []), ...(billingWarning ? [billingWarning] : [])],
       evictedKeys: ev.evicted
     }
   }

@@ -47,6 +47,31 @@ import {
   type RefreshSummary,
   type TenantUsageHistory
 } from './insights'
+import {
+  BillingJobInput,
+  EventIdInput,
+  FailuresInput,
+  FixDriftInput,
+  OpenInvoiceInput,
+  ReplayManyInput,
+  ResolveInput,
+  TenantBillingInput,
+  TestKeyInput,
+  CancelSubscriptionInput,
+  type BillingJobProgress,
+  type BulkReplayResult,
+  type CancelSubscriptionResult,
+  type EventPayload,
+  type FailuresPage,
+  type FixResult,
+  type KeyStatus,
+  type KeyTestReport,
+  type ReconcileReport,
+  type ReplayOutcome,
+  type StripeCheckInfo,
+  type TenantBilling,
+  type WebhookHealth
+} from './billing'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -68,6 +93,7 @@ export * from './lifecycle'
 export * from './profiles'
 export * from './backups'
 export * from './insights'
+export * from './billing'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -125,7 +151,22 @@ export const contract = {
   'insights:usage': channel<TenantUsageHistory>()(TenantUsageInput),
   'insights:exportCsv': channel<CsvSaved>()(OverviewCsvInput),
   'insights:refreshUsage': channel<RefreshSummary>()(RefreshUsageInput),
-  'insights:cancelRefresh': channel<{ cancelled: boolean }>()(RefreshCancelInput)
+  'insights:cancelRefresh': channel<{ cancelled: boolean }>()(RefreshCancelInput),
+  'billing:keyStatus': channel<KeyStatus>()(Empty),
+  'billing:testKey': channel<KeyTestReport>()(TestKeyInput),
+  'billing:webhookHealth': channel<WebhookHealth>()(Empty),
+  'billing:checkStripe': channel<StripeCheckInfo>()(Empty),
+  'billing:failures': channel<FailuresPage>()(FailuresInput),
+  'billing:event': channel<EventPayload>()(EventIdInput),
+  'billing:replay': channel<ReplayOutcome>()(EventIdInput),
+  'billing:replayMany': channel<BulkReplayResult>()(ReplayManyInput),
+  'billing:resolve': channel<{ resolved: boolean }>()(ResolveInput),
+  'billing:cancelJob': channel<{ cancelled: boolean }>()(BillingJobInput),
+  'billing:tenant': channel<TenantBilling>()(TenantBillingInput),
+  'billing:openInvoice': channel<{ opened: boolean }>()(OpenInvoiceInput),
+  'billing:reconcile': channel<ReconcileReport>()(BillingJobInput),
+  'billing:fixDrift': channel<FixResult>()(FixDriftInput),
+  'billing:cancelSubscription': channel<CancelSubscriptionResult>()(CancelSubscriptionInput)
 } as const
 
 export type Contract = typeof contract
@@ -141,9 +182,10 @@ export interface EventMap {
   'session:changed': SessionInfo
   'backups:progress': BackupProgress
   'insights:progress': RefreshProgress
+  'billing:progress': BillingJobProgress
 }
 export type EventName = keyof EventMap
-export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress']
+export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress', 'billing:progress']
 
 type Namespace<C> = C extends `${infer N}:${string}` ? N : never
 export type NchatApi = {

@@ -1,6 +1,7 @@
 import type { Channel } from '../../../src-preload/contract'
 import type { Handler } from '../registry'
 import { backupHandlers } from './backups'
+import { billingHandlers } from './billing'
 import { insightHandlers } from './insights'
 import { lifecycleHandlers } from './lifecycle'
 import { profileHandlers } from './profiles'
@@ -20,5 +21,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...lifecycleHandlers,
   ...profileHandlers,
   ...backupHandlers,
-  ...insightHandlers
+  ...insightHandlers,
+  ...billingHandlers
 }
