@@ -84,11 +84,11 @@ BEGIN
       SELECT format_type(a.atttypid, a.atttypmod) INTO v_type FROM pg_attribute a
        WHERE a.attrelid = 'public.tenants'::regclass AND a.attname = v_key AND NOT a.attisdropped;
       CONTINUE WHEN v_type IS NULL;
-      v_sets := v_sets || format('%I = CAST($1 ->> %L AS %s)', v_key, v_key, v_type);
+      v_sets := array_append(v_sets, format('%I = CAST($1 ->> %L AS %s)', v_key, v_key, v_type));
     END LOOP;
     IF jsonb_typeof(v_meta) = 'object' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = 'public.tenants'::regclass
                                                      AND a.attname = 'metadata' AND NOT a.attisdropped) THEN
-      v_sets := v_sets || 'metadata = coalesce(metadata, ''{}''::jsonb) || $2';
+      v_sets := array_append(v_sets, 'metadata = coalesce(metadata, ''{}''::jsonb) || $2');
     END IF;
     IF array_length(v_sets, 1) > 0 THEN
       EXECUTE format('UPDATE public.tenants SET %s WHERE id = $3', array_to_string(v_sets, ', '))

@@ -11,7 +11,7 @@ import { ProfileService, ProfileStore } from './profiles'
 import { SessionService } from './session'
 import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
-import { BillingService } from './billing'
+import { BillingService, type BillingOptions } from './billing'
 
 export type { FileDialogOptions, Platform } from './platform/platform'
 
@@ -45,6 +45,8 @@ export function createContext(opts: {
   demo?: DemoService | null
   /** NCHAT_DATABASE_URL is in force: profiles are listed but not reopened at start-up. */
   envOverride?: boolean
+  /** Tests and benchmarks only: where Stripe is (a local fake) and gateway timings. */
+  billing?: BillingOptions
 }): AppContext {
   const db = opts.db ?? new ConnectionManager()
   const session = new SessionService(db)
@@ -60,7 +62,7 @@ export function createContext(opts: {
     consoleVersion: process.env.npm_package_version ?? '0.1.0',
     backupsDir: join(userDataDir, 'backups')
   })
-  const billing = new BillingService(db, session, opts.platform)
+  const billing = new BillingService(db, session, opts.platform, opts.billing)
   return {
     db,
     session,

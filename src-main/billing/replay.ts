@@ -1,6 +1,7 @@
 import type Stripe from 'stripe'
 import { REQUIRED_EVENTS, type ReplayOutcome, type TenantRef } from '../../src-preload/contract'
 import { AppError, toAppError } from '../core/errors'
+import { log } from '../core/logger'
 import type { ConnectionManager, Operator } from '../db/connection'
 import type { Layout } from '../db/layout'
 import type { StripeGateway } from './gateway'
@@ -97,6 +98,7 @@ export async function replayEvent(deps: ReplayDeps, eventId: string): Promise<Re
     return { eventId, eventType: event.type, tenant, applied: Boolean(tenant), changes: applied, message: [msg, ...notes].join(' ') }
   } catch (e) {
     const err = toAppError(e)
+    if (!(e instanceof AppError)) log.error(`billing: replay of ${eventId} failed`, e)
     await recordReplayFailure(db, { eventId, eventType, tenantId: tenant?.id ?? null, error: err.message, operator }).catch(() => {})
     if (err.code === 'FORBIDDEN' && !(e instanceof AppError)) {
       throw new AppError('FORBIDDEN', 'The connected database role may not replay events. Apply the console migrations (0011) and use a support or admin login.')

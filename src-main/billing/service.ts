@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type Stripe from 'stripe'
 import {
   REQUIRED_EVENTS,
@@ -33,6 +34,8 @@ export interface BillingOptions {
   /** Tests and benchmarks: the fake Stripe. Never set from the renderer. */
   stripeApi?: StripeApiOverride | null
   gateway?: Omit<GatewayOptions, 'api'>
+  /** Tests: a crash between Stripe's answer and the database write of a cancellation. */
+  afterStripeCancel?: () => void | Promise<void>
 }
 
 /** The calls the console makes, probed by "test key" (a write probed on an id that cannot exist). */
@@ -46,7 +49,7 @@ const PROBES: { call: string; endpoint: string; run: (s: Stripe) => Promise<unkn
     call: 'Cancel subscriptions (cancel with the tenant)',
     endpoint: 'POST /v1/subscriptions/:id',
     write: true,
-    run: (s) => s.subscriptions.update('sub_console_permission_probe', { cancel_at_period_end: true }, { idempotencyKey: 'nchat-console:permission-probe' })
+    run: (s) => s.subscriptions.update('sub_console_permission_probe', { cancel_at_period_end: true }, { idempotencyKey: `nchat-console:permission-probe:${randomUUID()}` })
   }
 ]
 
@@ -404,6 +407,6 @@ export class BillingService {
    */
   async cancelWithTenant(req: CancelRequest): Promise<CancelResult> {
     const layout = await this.layout()
-    return cancelSubscription({ db: this.db, layout, gw: this.gateway(), operator: this.target().operator }, req)
+    return cancelSubscription({ db: this.db, layout, gw: this.gateway(), operator: this.target().operator, afterStripe: this.opts.afterStripeCancel }, req)
   }
 }

@@ -107,6 +107,9 @@ export class FakeStripe {
   script(...s: Scripted[]): void {
     this.scripts.push(...s)
   }
+  clearScripts(): void {
+    this.scripts = []
+  }
   clearLog(): void {
     this.requests.length = 0
   }
