@@ -63,7 +63,7 @@ export class BillingService {
   constructor(
     private readonly db: ConnectionManager,
     private readonly session: SessionService,
-    private readonly platform: Pick<Platform, 'emit'> & { openExternal?: (url: string) => void },
+    private readonly platform: Pick<Platform, 'emit' | 'openExternal'>,
     private readonly opts: BillingOptions = {}
   ) {}
 
@@ -314,7 +314,9 @@ export class BillingService {
       lastPaymentAmount: row.lastPaymentAmount,
       lastPaymentStatus: row.lastPaymentStatus
     }
-    const base = { tenantId: id, idsFrom: row.idsFrom, customerId: row.customerId, subscriptionId: row.subscriptionId, recorded }
+    const marker = row.metadata.consoleCancellation as { stripe?: string } | undefined
+    const pendingCancellation = marker?.stripe === 'pending'
+    const base = { tenantId: id, idsFrom: row.idsFrom, customerId: row.customerId, subscriptionId: row.subscriptionId, recorded, pendingCancellation }
     const gw = this.gateway()
     if (!gw) return { ...base, stripe: null, notes: [...notes, 'No Stripe key in this profile: Stripe was not asked.'] }
     if (!row.customerId && !row.subscriptionId) return { ...base, stripe: null, notes }

@@ -252,6 +252,8 @@ export interface TenantBilling {
     trialEnd: string | null
     invoices: InvoiceSummary[]
   } | null
+  /** The tenant was cancelled in the console; its subscription's cancellation is still pending. */
+  pendingCancellation: boolean
   notes: string[]
 }
 

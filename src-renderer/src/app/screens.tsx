@@ -1,6 +1,7 @@
 import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleRole } from '../../../src-preload/contract'
-import { IconArchive, IconBuilding, IconChart, IconKey } from '../components/icons'
+import { IconAlert, IconArchive, IconBuilding, IconChart, IconKey } from '../components/icons'
+import { BillingScreen } from '../features/billing/BillingScreen'
 import { OverviewScreen } from '../features/insights/OverviewScreen'
 import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
 import { TenantsScreen } from '../features/tenants/TenantsScreen'
@@ -26,6 +27,7 @@ export const SCREENS: ScreenDef[] = [
   { id: 'overview', label: 'Overview', icon: <IconChart />, component: OverviewScreen, section: 'Fleet' },
   { id: 'tenants', label: 'Tenants', icon: <IconBuilding />, component: TenantsScreen, section: 'Fleet' },
   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' },
+  { id: 'billing', label: 'Billing', icon: <IconAlert />, component: BillingScreen, section: 'Fleet', minRole: 'support' },
   { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
 ]
 
