@@ -55,7 +55,8 @@ export function driftOf(t: TenantBillingRow, sub: SubLike, prices: PricePlans, l
   const items: DriftItem[] = []
   const add = (field: DriftItem['field'], console: string | null, stripe: string | null) => items.push({ field, console, stripe })
   if (t.subscriptionId !== f.subscriptionId) add('subscriptionId', t.subscriptionId, f.subscriptionId)
-  if (t.subscriptionStatus !== f.status) add('subscriptionStatus', t.subscriptionStatus, f.status)
+  // The 030 layout has no status column for the subscription: compared where one is recorded (metadata).
+  if (t.subscriptionStatus !== null && t.subscriptionStatus !== f.status) add('subscriptionStatus', t.subscriptionStatus, f.status)
   const plan = f.priceId ? prices.get(f.priceId)?.plan : undefined
   if (plan && layout.tenantColumns.has('billing_plan') && t.plan !== plan) add('plan', t.plan, plan)
   if (f.interval && layout.tenantColumns.has('billing_interval') && t.interval !== f.interval) add('interval', t.interval, f.interval)
@@ -97,10 +98,11 @@ export async function reconcileAll(deps: ReconcileDeps, jobId: string, signal: A
   const drift: DriftRow[] = []
   const notes: string[] = []
   const unknownPrices = new Set<string>()
+  const unknown: string[] = []
   for (const t of tenants) {
     const sub = subscriptionFor(t, subs)
     if (!sub) {
-      notes.push(`${t.slug}: Stripe knows no subscription ${t.subscriptionId ?? ''} for customer ${t.customerId ?? '(none)'}.`.replace('  ', ' '))
+      unknown.push(t.slug)
       continue
     }
     const pid = subscriptionFacts(sub).priceId
@@ -109,6 +111,9 @@ export async function reconcileAll(deps: ReconcileDeps, jobId: string, signal: A
     if (items.length) {
       drift.push({ tenantId: t.id, slug: t.slug, name: t.name, customerId: t.customerId, subscriptionId: t.subscriptionId, idsFrom: t.idsFrom, items })
     }
+  }
+  if (unknown.length) {
+    notes.push(`${unknown.length} tenant(s) have Stripe ids that Stripe does not know (deleted, another account or another mode): ${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ', …' : ''}.`)
   }
   if (unknownPrices.size) notes.unshift(`${unknownPrices.size} price id(s) are not in the console’s price list, so plans were not compared for them: ${[...unknownPrices].slice(0, 5).join(', ')}${unknownPrices.size > 5 ? ', …' : ''}.`)
   emit('done', tenants.length)

@@ -58,19 +58,27 @@ export async function replayEvent(deps: ReplayDeps, eventId: string): Promise<Re
     const obj = event.data.object
     let sub: SubLike | null = null
     let invoice: InvoiceLike | null = null
+    // The object the event refers to, re-fetched. Payloads of real deployments are not
+    // always whole objects: a subscription or invoice id may sit in `subscription`.
+    const objId = typeof obj.id === 'string' ? obj.id : null
+    const subRef = typeof obj.subscription === 'string' ? obj.subscription : null
+    const readSub = (id: string) => gw.read('read the subscription', (s) => s.subscriptions.retrieve(id)) as unknown as Promise<SubLike>
     if (event.type.startsWith('customer.subscription.')) {
-      sub = (await gw.read('read the subscription', (s) => s.subscriptions.retrieve(String(obj.id)))) as unknown as SubLike
+      const id = objId?.startsWith('sub_') ? objId : subRef
+      if (!id) throw new AppError('INVALID_INPUT', `The event ${event.id} names no subscription, so there is nothing to re-fetch. Mark it resolved instead.`)
+      sub = await readSub(id)
     } else {
-      const inv = (await gw.read('read the invoice', (s) => s.invoices.retrieve(String(obj.id)))) as unknown as InvoiceLike
-      const subId = invoiceSubscription(inv)
+      const inv = objId?.startsWith('in_') ? ((await gw.read('read the invoice', (s) => s.invoices.retrieve(objId))) as unknown as InvoiceLike) : null
+      const subId = (inv ? invoiceSubscription(inv) : null) ?? subRef
       if (subId) {
-        sub = (await gw.read('read the subscription', (s) => s.subscriptions.retrieve(subId))) as unknown as SubLike
+        sub = await readSub(subId)
         // The newest invoice of the subscription is the last payment, whichever event came last.
         const latest = await gw.read('list invoices', (s) => s.invoices.list({ subscription: subId, limit: 1 } as Stripe.InvoiceListParams))
-        invoice = ((latest.data[0] as unknown as InvoiceLike | undefined) ?? inv)
+        invoice = (latest.data[0] as unknown as InvoiceLike | undefined) ?? inv
       } else {
         invoice = inv
       }
+      if (!sub && !invoice) throw new AppError('INVALID_INPUT', `The event ${event.id} names no invoice or subscription, so there is nothing to re-fetch. Mark it resolved instead.`)
     }
     const customer = sub ? idOf(sub.customer) : idOf(invoice?.customer ?? null)
     tenant = await resolveTenant(deps, customer, sub, eventId)
