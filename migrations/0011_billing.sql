@@ -137,3 +137,4 @@ CREATE TABLE IF NOT EXISTS console.billing_prices (
 );
 GRANT SELECT ON console.billing_prices TO nchat_console_support;
 GRANT INSERT, UPDATE, DELETE ON console.billing_prices TO nchat_console_admin;
+

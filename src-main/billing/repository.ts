@@ -194,10 +194,11 @@ export async function tableFailures(
   const since = p(chartSince.toISOString())
   const lim = p(page.limit)
   const off = p(page.offset)
+  // The filtered set is read once, without the payload (large, toasted); the customer id is
+  // read from the payload only for the page's rows.
   const sql = `
     WITH f AS MATERIALIZED (
-      SELECT w.stripe_event_id::text AS id, w.event_type::text AS type, w.created_at, w.processed, w.error, w.tenant_id,
-             w.payload -> 'data' -> 'object' ->> 'customer' AS customer
+      SELECT w.stripe_event_id::text AS id, w.event_type::text AS type, w.created_at
         FROM public.stripe_webhooks w
        WHERE ${where.join(' AND ')} ${tenantFilter}
     ), pg AS (
@@ -209,9 +210,10 @@ export async function tableFailures(
            (SELECT coalesce(json_agg(json_build_object('day', d, 'count', n) ORDER BY d), '[]') FROM
               (SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS d, count(*) AS n
                  FROM f WHERE created_at >= ${since}::timestamptz GROUP BY 1) y) AS per_day,
-           (SELECT coalesce(json_agg(json_build_object('id', id, 'type', type, 'created', created_at, 'processed', processed,
-                                                       'error', error, 'tenant', tenant_id, 'customer', customer)
-                                     ORDER BY created_at DESC, id DESC), '[]') FROM pg) AS rows`
+           (SELECT coalesce(json_agg(json_build_object('id', pg.id, 'type', pg.type, 'created', pg.created_at, 'processed', w.processed,
+                                                       'error', w.error, 'tenant', w.tenant_id, 'customer', w.payload -> 'data' -> 'object' ->> 'customer')
+                                     ORDER BY pg.created_at DESC, pg.id DESC), '[]')
+              FROM pg JOIN public.stripe_webhooks w ON w.stripe_event_id = pg.id) AS rows`
   const r = await db.query<{ total: number; by_type: { key: string; count: number }[]; per_day: { day: string; count: number }[]; rows: Record<string, unknown>[] }>(sql, params)
   const x = r.rows[0]!
   const rows: FailureRow[] = x.rows.map((w) => ({
