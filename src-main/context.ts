@@ -13,6 +13,7 @@ import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
 import { HealthService } from './health'
 import { AuditService, Maintenance } from './audit'
+import { BillingService, type BillingOptions } from './billing'
 
 export type { FileDialogOptions, Platform } from './platform/platform'
 
@@ -31,6 +32,7 @@ export interface AppContext {
   health: HealthService
   audit: AuditService
   maintenance: Maintenance
+  billing: BillingService
   platform: Platform
   migrationsDir: string
   profiles: ProfileService
@@ -50,6 +52,8 @@ export function createContext(opts: {
   envOverride?: boolean
   /** Tuning of backup runs (the command line sizes batch chunks to the server). */
   backupTuning?: Pick<BackupOptions, 'maxRelationsPerRun' | 'maxSchemasPerRun'>
+  /** Tests and benchmarks only: where Stripe is (a local fake) and gateway timings. */
+  billing?: BillingOptions
 }): AppContext {
   const db = opts.db ?? new ConnectionManager()
   const session = new SessionService(db)
@@ -66,11 +70,16 @@ export function createContext(opts: {
     backupsDir: join(userDataDir, 'backups'),
     ...opts.backupTuning
   })
+  const billing = new BillingService(db, session, opts.platform, opts.billing)
   return {
     db,
     session,
     tenants: new TenantDirectoryService(db, session),
-    lifecycle: new LifecycleService(db, session),
+    lifecycle: new LifecycleService(db, session, {
+      // Cancel with the tenant: the subscription ends at period end, once (billing/cancel.ts).
+      afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId, when: 'period_end' })
+    }),
+    billing,
     backups,
     insights: new InsightsService(db, session, opts.platform),
     health: new HealthService(db, session, opts.platform),

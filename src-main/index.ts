@@ -128,6 +128,9 @@ async function main(): Promise<void> {
     platform: {
       userDataDir,
       ...backupPlatform({ BrowserWindow, dialog, Notification, shell }, () => mainWindow),
+      openExternal: (url) => {
+        if (new URL(url).protocol === 'https:') void shell.openExternal(url)
+      },
       emit: (event, payload) => {
         if (event === 'session:changed') mainWindow?.setTitle(windowTitle(payload as Parameters<typeof windowTitle>[0]))
         mainWindow?.webContents.send(event, payload)

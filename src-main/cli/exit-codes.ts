@@ -15,7 +15,9 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   NOT_CONFIGURED: 8,
   KEYCHAIN_UNAVAILABLE: 9,
   TOOL_MISSING: 10,
-  CANCELLED: 11
+  CANCELLED: 11,
+  RATE_LIMITED: 13,
+  UPSTREAM_UNAVAILABLE: 14
 }
 
 /** `backups run` (and a batch export): finished, but one or more tenants failed. */

@@ -37,6 +37,11 @@ export interface LifecycleOptions {
   /** Days a cancelled tenant is kept before it may be hard-deleted. */
   graceDays?: number
   trialDays?: number
+  /**
+   * After a cancel committed: cancels the tenant's Stripe subscription once (billing).
+   * Its message becomes a warning of the outcome unless the state is 'done' or 'none'.
+   */
+  afterCancel?: (tenantId: string) => Promise<{ state: string; message: string }>
 }
 
 type TransitionKind = 'suspend' | 'reactivate' | 'cancel' | 'restore'
@@ -57,6 +62,7 @@ export class LifecycleService {
   private readonly trialDays: number
   private readonly creator: TenantCreator
   private readonly deleter: HardDelete
+  private readonly afterCancel: LifecycleOptions['afterCancel']
 
   constructor(
     private readonly db: ConnectionManager,
@@ -72,6 +78,7 @@ export class LifecycleService {
           ? env.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean)
           : null
     this.graceDays = opts.graceDays ?? 30
+    this.afterCancel = opts.afterCancel
     this.trialDays = opts.trialDays ?? 14
     const parts: LifecycleEnv = {
       db,
@@ -365,6 +372,17 @@ export class LifecycleService {
     }
   }
 
+  /** The billing hook after a cancel; never undoes the cancel, at most warns. */
+  private async cancelBilling(id: string): Promise<string | null> {
+    if (!this.afterCancel) return null
+    try {
+      const r = await this.afterCancel(id)
+      return r.state === 'done' || r.state === 'none' ? null : r.message
+    } catch (e) {
+      return `The Stripe subscription was not cancelled: ${toAppError(e).message}`
+    }
+  }
+
   // ---------------------------------------------------------------- status transitions
 
   suspend(input: ParsedInputOf<'lifecycle:suspend'>): Promise<LifecycleOutcome> {
@@ -474,6 +492,7 @@ export class LifecycleService {
       return { row: nrow, changed: true }
     })
     const slug = String(res.row.slug ?? '')
+    const billingWarning = kind === 'cancel' && res.changed ? await this.cancelBilling(id) : null
     const ev = res.changed ? await evictTenantKeys(target.redisUrl, tenantCacheKeys(slug, [str(res.row.custom_domain)])) : { evicted: [], warning: null }
     return {
       tenantId: id,
@@ -483,7 +502,7 @@ export class LifecycleService {
       message: res.changed
         ? `Tenant ${slug} was ${spec.verb}${kind === 'reactivate' && res.row.status !== 'active' ? ` (back to ${String(res.row.status)})` : ''}.`
         : `Tenant ${slug} already was ${String(res.row.status ?? spec.to)}; nothing changed.`,
-      warnings: ev.warning ? [ev.warning] : [],
+      warnings: [...(ev.warning ? [ev.warning] : []), ...(billingWarning ? [billingWarning] : [])],
       evictedKeys: ev.evicted
     }
   }

@@ -20,6 +20,8 @@ export interface Platform {
   notify?(n: { title: string; body: string }): void
   /** Reveals a file in the OS file manager. */
   showInFolder?(path: string): void
+  /** Opens an https URL in the OS browser (billing: a Stripe hosted invoice). */
+  openExternal?(url: string): void
 }
 
 export interface FileDialogOptions {

@@ -10,7 +10,11 @@ export const ERROR_CODES = [
   'KEYCHAIN_UNAVAILABLE',
   'TOOL_MISSING',
   'CANCELLED',
-  'INTERNAL'
+  'INTERNAL',
+  /** An outside service (Stripe) asked the console to slow down; retry later. */
+  'RATE_LIMITED',
+  /** An outside service (Stripe) could not be reached or failed. */
+  'UPSTREAM_UNAVAILABLE'
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

@@ -66,6 +66,31 @@ import {
   type MaintenancePreview,
   type MaintenanceResult
 } from './audit'
+import {
+  BillingJobInput,
+  EventIdInput,
+  FailuresInput,
+  FixDriftInput,
+  OpenInvoiceInput,
+  ReplayManyInput,
+  ResolveInput,
+  TenantBillingInput,
+  TestKeyInput,
+  CancelSubscriptionInput,
+  type BillingJobProgress,
+  type BulkReplayResult,
+  type CancelSubscriptionResult,
+  type EventPayload,
+  type FailuresPage,
+  type FixResult,
+  type KeyStatus,
+  type KeyTestReport,
+  type ReconcileReport,
+  type ReplayOutcome,
+  type StripeCheckInfo,
+  type TenantBilling,
+  type WebhookHealth
+} from './billing'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -89,6 +114,7 @@ export * from './backups'
 export * from './insights'
 export * from './health'
 export * from './audit'
+export * from './billing'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -158,7 +184,22 @@ export const contract = {
   'audit:indexes': channel<AuditIndexInfo[]>()(Empty),
   'audit:createIndex': channel<AuditIndexResult>()(AuditIndexInput),
   'maintenance:preview': channel<MaintenancePreview>()(MaintenancePreviewInput),
-  'maintenance:run': channel<MaintenanceResult>()(MaintenanceRunInput)
+  'maintenance:run': channel<MaintenanceResult>()(MaintenanceRunInput),
+  'billing:keyStatus': channel<KeyStatus>()(Empty),
+  'billing:testKey': channel<KeyTestReport>()(TestKeyInput),
+  'billing:webhookHealth': channel<WebhookHealth>()(Empty),
+  'billing:checkStripe': channel<StripeCheckInfo>()(Empty),
+  'billing:failures': channel<FailuresPage>()(FailuresInput),
+  'billing:event': channel<EventPayload>()(EventIdInput),
+  'billing:replay': channel<ReplayOutcome>()(EventIdInput),
+  'billing:replayMany': channel<BulkReplayResult>()(ReplayManyInput),
+  'billing:resolve': channel<{ resolved: boolean }>()(ResolveInput),
+  'billing:cancelJob': channel<{ cancelled: boolean }>()(BillingJobInput),
+  'billing:tenant': channel<TenantBilling>()(TenantBillingInput),
+  'billing:openInvoice': channel<{ opened: boolean }>()(OpenInvoiceInput),
+  'billing:reconcile': channel<ReconcileReport>()(BillingJobInput),
+  'billing:fixDrift': channel<FixResult>()(FixDriftInput),
+  'billing:cancelSubscription': channel<CancelSubscriptionResult>()(CancelSubscriptionInput)
 } as const
 
 export type Contract = typeof contract
@@ -176,9 +217,10 @@ export interface EventMap {
   'insights:progress': RefreshProgress
   'health:progress': AuditProgress
   'audit:progress': AuditExportProgress
+  'billing:progress': BillingJobProgress
 }
 export type EventName = keyof EventMap
-export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress', 'health:progress', 'audit:progress']
+export const EVENT_NAMES: EventName[] = ['session:changed', 'backups:progress', 'insights:progress', 'health:progress', 'audit:progress', 'billing:progress']
 
 type Namespace<C> = C extends `${infer N}:${string}` ? N : never
 export type NchatApi = {

@@ -59,6 +59,10 @@ export class FakePlatform implements Platform {
   showInFolder(path: string): void {
     this.respond('showInFolder', [path], undefined)
   }
+  // Billing: a hosted invoice "opened in the OS browser".
+  openExternal(url: string): void {
+    this.respond('openExternal', [url], undefined)
+  }
 
   /** Queues the next answer of a faked call; a value queued once is used once, the last one sticks. */
   answer(name: string, ...values: unknown[]): void {

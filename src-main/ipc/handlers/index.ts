@@ -3,6 +3,7 @@ import type { Handler } from '../registry'
 import { auditHandlers } from './audit'
 import { backupHandlers } from './backups'
 import { healthHandlers } from './health'
+import { billingHandlers } from './billing'
 import { insightHandlers } from './insights'
 import { lifecycleHandlers } from './lifecycle'
 import { profileHandlers } from './profiles'
@@ -24,5 +25,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...backupHandlers,
   ...insightHandlers,
   ...healthHandlers,
-  ...auditHandlers
+  ...auditHandlers,
+  ...billingHandlers
 }

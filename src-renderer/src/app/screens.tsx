@@ -1,7 +1,8 @@
 import type { ComponentType, ReactNode } from 'react'
 import type { ConsoleRole } from '../../../src-preload/contract'
-import { IconArchive, IconBuilding, IconChart, IconKey, IconList, IconPulse } from '../components/icons'
+import { IconAlert, IconArchive, IconBuilding, IconChart, IconKey, IconList, IconPulse } from '../components/icons'
 import { AuditScreen } from '../features/audit/AuditScreen'
+import { BillingScreen } from '../features/billing/BillingScreen'
 import { HealthScreen } from '../features/health/HealthScreen'
 import { OverviewScreen } from '../features/insights/OverviewScreen'
 import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
@@ -30,6 +31,7 @@ export const SCREENS: ScreenDef[] = [
   { id: 'health', label: 'Health', icon: <IconPulse />, component: HealthScreen, section: 'Fleet', minRole: 'support' },
   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' },
   { id: 'audit', label: 'Audit', icon: <IconList />, component: AuditScreen, section: 'Fleet', minRole: 'support' },
+  { id: 'billing', label: 'Billing', icon: <IconAlert />, component: BillingScreen, section: 'Fleet', minRole: 'support' },
   { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
 ]
 

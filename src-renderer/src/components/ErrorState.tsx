@@ -7,7 +7,9 @@ const TITLES: Record<string, string> = {
   NOT_FOUND: 'Not found',
   UNSUPPORTED: 'Not available on this database',
   NOT_CONFIGURED: 'No database selected',
-  INVALID_INPUT: 'The request was not valid'
+  INVALID_INPUT: 'The request was not valid',
+  RATE_LIMITED: 'Stripe is limiting requests',
+  UPSTREAM_UNAVAILABLE: 'Stripe cannot be reached'
 }
 
 /** A failed query, in words, with a way to try again. */

@@ -9,6 +9,7 @@ import { useTenant } from './queries'
 import { BackupTenantButton } from '../backups/BackupButtons'
 import { TenantActions } from '../lifecycle/TenantActions'
 import { UsageTab } from '../insights/UsageTab'
+import { BillingTab } from '../billing/BillingTab'
 
 const SAFE_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/i
 
@@ -402,7 +403,7 @@ function DetailSkeleton() {
 export function TenantDetailPanel({ id, onClose }: { id: string; onClose(): void }) {
   const q = useTenant(id)
   const t = q.data
-  const [tab, setTab] = useState<'details' | 'usage'>('details')
+  const [tab, setTab] = useState<'details' | 'usage' | 'billing'>('details')
   return (
     <aside className="detail" aria-label="Tenant details" data-testid="tenant-detail" data-tenant-id={id}>
       <header className="detail-head">
@@ -430,9 +431,9 @@ export function TenantDetailPanel({ id, onClose }: { id: string; onClose(): void
       </header>
       {t && !q.isError && <TenantActions tenant={t} onGone={onClose} />}
       <div className="detail-tabs" role="tablist" aria-label="Tenant views">
-        {(['details', 'usage'] as const).map((k) => (
+        {(['details', 'usage', 'billing'] as const).map((k) => (
           <button key={k} type="button" role="tab" aria-selected={tab === k} className={`detail-tab${tab === k ? ' on' : ''}`} onClick={() => setTab(k)}>
-            {k === 'details' ? 'Details' : 'Usage'}
+            {k === 'details' ? 'Details' : k === 'usage' ? 'Usage' : 'Billing'}
           </button>
         ))}
       </div>
@@ -441,6 +442,10 @@ export function TenantDetailPanel({ id, onClose }: { id: string; onClose(): void
       ) : tab === 'usage' ? (
         <div className="detail-body">
           <UsageTab tenantId={id} />
+        </div>
+      ) : tab === 'billing' ? (
+        <div className="detail-body">
+          <BillingTab tenantId={id} />
         </div>
       ) : t ? (
         <DetailBody t={t} />
