@@ -9,6 +9,7 @@
  * knows no other state for them) and are marked retired in metadata (retiredAt,
  * retiredBy), so the job is idempotent and a later hard delete still has its checks.
  */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { MaintenanceJob, MaintenancePreview, MaintenanceResult } from '../../src-preload/contract'
 import { AppError, toAppError } from '../core/errors'
 import type { ConnectionManager, ConnectionTarget, Queryable } from '../db/connection'
@@ -96,10 +97,30 @@ function jobSql(job: MaintenanceJob, layout: Layout): JobSql {
 }
 
 export class Maintenance {
+  /** Signs dry runs: a run must come from a dry run of this console process. */
+  private readonly secret = randomBytes(32)
+
   constructor(
     private readonly db: ConnectionManager,
-    private readonly session: SessionService
+    private readonly session: SessionService,
+    private readonly clock: () => number = Date.now
   ) {}
+
+  private sign(job: MaintenanceJob, count: number, at: number): string {
+    return createHmac('sha256', this.secret).update(`${job}\u0000${count}\u0000${at}\u0000${this.db.gen}`).digest('hex')
+  }
+
+  /** The dry run's count, if the token is one this console issued for this job and connection, at most 15 minutes ago. */
+  private countFromToken(job: MaintenanceJob, token: string): number {
+    const [count, at, mac] = token.split('.') as [string, string, string]
+    const expected = Buffer.from(this.sign(job, Number(count), Number(at)), 'hex')
+    const given = Buffer.from(mac, 'hex')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError('INVALID_INPUT', 'This run does not come from a dry run of this console and connection: run the dry run again.')
+    }
+    if (this.clock() - Number(at) > DRY_RUN_TTL_MS) throw new AppError('CONFLICT', 'The dry run is older than 15 minutes: run it again before running the job.')
+    return Number(count)
+  }
 
   private target(): ConnectionTarget {
     const t = this.db.target
@@ -117,17 +138,20 @@ export class Maintenance {
     this.target()
     const s = await this.spec(job)
     const head = { job, title: s.title, explanation: s.explanation }
-    if (s.unavailable) return { ...head, available: false, unavailable: s.unavailable, count: 0, sample: [] }
+    if (s.unavailable) return { ...head, available: false, unavailable: s.unavailable, count: 0, sample: [], token: '' }
     const [count, sample] = await Promise.all([
       this.db.query<{ n: string }>(`SELECT count(*)::bigint AS n ${s.scope}`),
       this.db.query<Record<string, unknown>>(s.sample)
     ])
     const rows = sample.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])))
-    return { ...head, available: true, unavailable: null, count: Number(count.rows[0]!.n), sample: rows }
+    const n = Number(count.rows[0]!.n)
+    const at = this.clock()
+    return { ...head, available: true, unavailable: null, count: n, sample: rows, token: `${n}.${at}.${this.sign(job, n, at)}` }
   }
 
-  async run(job: MaintenanceJob, expectedCount: number | undefined): Promise<MaintenanceResult> {
+  async run(job: MaintenanceJob, token: string): Promise<MaintenanceResult> {
     const target = this.target()
+    const expectedCount = this.countFromToken(job, token)
     const s = await this.spec(job)
     if (s.unavailable) throw new AppError('UNSUPPORTED', s.unavailable)
     const started = Date.now()
@@ -137,7 +161,7 @@ export class Maintenance {
         const who = target.operator?.email || target.operator?.name || 'console'
         const r = await c.query<{ id: string; slug?: string }>(s.run, s.mode === 'metadata.retiredAt' ? [who] : [])
         const affected = r.rowCount ?? r.rows.length
-        if (expectedCount !== undefined && affected !== expectedCount) {
+        if (affected !== expectedCount) {
           throw new AppError('CONFLICT', `The dry run counted ${expectedCount} but ${affected} would change now: nothing was changed. Run the dry run again.`)
         }
         await c.query(
@@ -147,7 +171,7 @@ export class Maintenance {
             target.operator?.name ?? 'operator',
             target.operator?.email ?? '',
             `maintenance.${job}`,
-            JSON.stringify({ affected, expectedCount: expectedCount ?? null, mode: s.mode, ids: r.rows.slice(0, 1000).map((x) => x.slug ?? x.id), idsTruncated: r.rows.length > 1000 })
+            JSON.stringify({ affected, expectedCount, mode: s.mode, ids: r.rows.slice(0, 1000).map((x) => x.slug ?? x.id), idsTruncated: r.rows.length > 1000 })
           ]
         )
         return { job, affected, mode: s.mode, durationMs: Date.now() - started }
@@ -163,6 +187,9 @@ export class Maintenance {
     }
   }
 }
+
+/** How long a dry run stays good for running its job. */
+const DRY_RUN_TTL_MS = 15 * 60_000
 
 async function ensureOperatorLog(c: Queryable): Promise<void> {
   const r = await c.query<{ ok: boolean }>(`SELECT to_regclass('console.operator_log') IS NOT NULL AS ok`)

@@ -291,6 +291,8 @@ export class BillingService {
 
   async resolve(input: ParsedInputOf<'billing:resolve'>): Promise<{ resolved: boolean }> {
     const t = this.target()
+    // Only an event the app's table or Stripe knows can be marked resolved (NOT_FOUND otherwise).
+    await this.event(input.eventId)
     await resolveEvent(this.db, { eventId: input.eventId, note: input.note, by: t.operator.email || t.operator.name, operator: t.operator })
     this.dropFromSnapshot([input.eventId])
     return { resolved: true }

@@ -100,8 +100,11 @@ export type MaintenanceJob = (typeof MAINTENANCE_JOBS)[number]
 export const MaintenancePreviewInput = z.strictObject({ job: z.enum(MAINTENANCE_JOBS) })
 export const MaintenanceRunInput = z.strictObject({
   job: z.enum(MAINTENANCE_JOBS),
-  /** The dry run's count: the run is refused when the count changed since (run the dry run again). */
-  expectedCount: z.number().int().min(0).max(100_000_000).optional()
+  /**
+   * The dry run's token (MaintenancePreview.token): a run needs a dry run of this console,
+   * of this connection, at most 15 minutes old, and is refused when the count changed since.
+   */
+  token: z.string().max(120).regex(/^\d{1,12}\.\d{1,16}\.[0-9a-f]{64}$/, 'is not a dry-run token')
 })
 
 export interface MaintenancePreview {
@@ -115,6 +118,8 @@ export interface MaintenancePreview {
   count: number
   /** Up to 20 rows that would change. */
   sample: Record<string, unknown>[]
+  /** What maintenance:run needs to run exactly this (signed by main; empty when unavailable). */
+  token: string
 }
 
 export interface MaintenanceResult {

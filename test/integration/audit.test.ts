@@ -240,9 +240,11 @@ describe('audit trail through the real registry', () => {
       const p = await call<MaintenancePreview>('maintenance:preview', { job })
       expect(p).toMatchObject({ available: true, count: n })
       expect(p.sample).toHaveLength(n)
-      // A stale count is refused and changes nothing.
-      expect(await fail('maintenance:run', { job, expectedCount: n + 1 })).toMatchObject({ code: 'CONFLICT' })
-      const r = await call<MaintenanceResult>('maintenance:run', { job, expectedCount: p.count })
+      // A token not issued by this console, or for another job, is refused and changes nothing.
+      const [, at, mac] = p.token.split('.')
+      expect(await fail('maintenance:run', { job, token: `${n + 1}.${at}.${mac}` })).toMatchObject({ code: 'INVALID_INPUT' })
+      expect(await fail('maintenance:run', { job: job === 'old-webhooks' ? 'expired-invitations' : 'old-webhooks', token: p.token })).toMatchObject({ code: 'INVALID_INPUT' })
+      const r = await call<MaintenanceResult>('maintenance:run', { job, token: p.token })
       expect(r.affected).toBe(n)
       expect((await call<MaintenancePreview>('maintenance:preview', { job })).count).toBe(0)
     }
@@ -266,7 +268,7 @@ describe('audit trail through the real registry', () => {
     expect(p.count).toBe(1)
     expect(p.sample.map((s) => s.slug)).toEqual(['old-co'])
     expect(p.explanation).toMatch(/CHECK.*'archived'|'archived'.*CHECK/)
-    const r = await call<MaintenanceResult>('maintenance:run', { job: 'retire-cancelled', expectedCount: 1 })
+    const r = await call<MaintenanceResult>('maintenance:run', { job: 'retire-cancelled', token: p.token })
     expect(r).toMatchObject({ affected: 1, mode: 'metadata.retiredAt' })
     const t = await db.client.query(`SELECT status, metadata FROM public.tenants WHERE slug = 'old-co'`)
     expect(t.rows[0].status).toBe('cancelled')
@@ -291,7 +293,7 @@ describe('audit trail through the real registry', () => {
       try {
         const p = await c2.maintenance.preview('retire-cancelled')
         expect(p.count).toBe(1)
-        expect(await c2.maintenance.run('retire-cancelled', 1)).toMatchObject({ affected: 1, mode: "status 'archived'" })
+        expect(await c2.maintenance.run('retire-cancelled', p.token)).toMatchObject({ affected: 1, mode: "status 'archived'" })
         expect((await extra.client.query(`SELECT status FROM public.tenants WHERE slug = 'old-co'`)).rows[0].status).toBe('archived')
       } finally {
         await c2.db.close()
@@ -334,7 +336,7 @@ describe('audit trail through the real registry', () => {
     try {
       const page = await reg2.invoke('audit:list', { filter: { tenantId: T.bravo } }, meta)
       expect(page.ok && (page.data as AuditPage).rows.length).toBeGreaterThan(0)
-      const m = await reg2.invoke('maintenance:run', { job: 'old-webhooks' }, meta)
+      const m = await reg2.invoke('maintenance:run', { job: 'old-webhooks', token: `0.0.${'0'.repeat(64)}` }, meta)
       expect(!m.ok && m.error.code).toBe('FORBIDDEN')
     } finally {
       await c2.db.close()

@@ -11,5 +11,5 @@ export const auditHandlers: HandlerMap<
   'audit:indexes': { minRole: 'support', handle: (_input, ctx) => ctx.audit.indexes() },
   'audit:createIndex': { minRole: 'admin', handle: (input, ctx) => ctx.audit.createIndex(input.name) },
   'maintenance:preview': { minRole: 'admin', handle: (input, ctx) => ctx.maintenance.preview(input.job) },
-  'maintenance:run': { minRole: 'admin', handle: (input, ctx) => ctx.maintenance.run(input.job, input.expectedCount) }
+  'maintenance:run': { minRole: 'admin', handle: (input, ctx) => ctx.maintenance.run(input.job, input.token) }
 }

@@ -85,7 +85,7 @@ function JobCard({ job }: { job: MaintenanceJob }) {
                   onClick={() => {
                     if (!confirming) return setConfirming(true)
                     setConfirming(false)
-                    run.mutate({ job, expectedCount: p.count }, { onSettled: () => void preview.refetch() })
+                    run.mutate({ job, token: p.token }, { onSettled: () => void preview.refetch() })
                   }}
                 >
                   {run.isPending && run.variables?.job === job ? 'Running…' : confirming ? `Confirm: change ${formatInt(p.count)} now` : `Run on ${formatInt(p.count)}`}

@@ -60,7 +60,7 @@ export function useMaintenancePreview(job: MaintenanceJob, enabled: boolean) {
 export function useMaintenanceRun() {
   const qc = useQueryClient()
   return useMutation({
-    mutationFn: (v: { job: MaintenanceJob; expectedCount: number }) => call('maintenance:run', v),
+    mutationFn: (v: { job: MaintenanceJob; token: string }) => call('maintenance:run', v),
     onSettled: () => {
       void qc.invalidateQueries({ queryKey: auditKeys.all })
       void qc.invalidateQueries({ queryKey: tenantKeys.all })
