@@ -31,10 +31,12 @@ export async function fingerprints(db: Queryable, schemas: string[]): Promise<Ta
     `SELECT n.nspname AS schema, c.relname AS table,
             coalesce((SELECT md5(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ',' ORDER BY a.attname))
                         FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') AS columns,
-            coalesce((SELECT md5(string_agg(CASE WHEN i.indisunique THEN 'unique ' ELSE '' END || substring(pg_get_indexdef(i.indexrelid) FROM ' USING .*$'), ',' ORDER BY 1))
-                        FROM pg_index i WHERE i.indrelid = c.oid), '') AS indexes,
-            coalesce((SELECT md5(string_agg(k.contype::text || ' ' || replace(pg_get_constraintdef(k.oid), quote_ident(n.nspname) || '.', ''), ',' ORDER BY 1))
-                        FROM pg_constraint k WHERE k.conrelid = c.oid), '') AS constraints,
+            coalesce((SELECT md5(string_agg(d, ',' ORDER BY d)) FROM (
+                        SELECT CASE WHEN i.indisunique THEN 'unique ' ELSE '' END || substring(pg_get_indexdef(i.indexrelid) FROM ' USING .*$') AS d
+                          FROM pg_index i WHERE i.indrelid = c.oid) x), '') AS indexes,
+            coalesce((SELECT md5(string_agg(d, ',' ORDER BY d)) FROM (
+                        SELECT k.contype::text || ' ' || replace(pg_get_constraintdef(k.oid), quote_ident(n.nspname) || '.', '') AS d
+                          FROM pg_constraint k WHERE k.conrelid = c.oid) x), '') AS constraints,
             -- A trigger function in the table's own schema (copied with the tenant) counts by name only.
             coalesce((SELECT md5(string_agg(t.tgname || ' ' || t.tgtype::text || ' ' ||
                                    CASE WHEN f.pronamespace = c.relnamespace THEN '' ELSE f.pronamespace::regnamespace::text || '.' END || f.proname, ',' ORDER BY t.tgname))
