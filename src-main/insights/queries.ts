@@ -126,7 +126,7 @@ export interface PressureRow {
   name: string
   slug: string
   plan: string | null
-  metric: 'users' | 'storage' | 'apiCalls'
+  metric: 'users' | 'storage' | 'apiCalls' | 'channels'
   used: string
   lim: string
   over_count: string
@@ -140,8 +140,13 @@ export interface PressureRow {
  * the comparisons check_tenant_limits makes (reaching a limit counts as over it); -1
  * (unlimited) and missing limits never count.
  */
-export async function limitPressure(db: Queryable, layout: Layout, period: string, near: number, max: number): Promise<PressureRow[]> {
+export async function limitPressure(db: Queryable, layout: Layout, period: string, near: number, max: number, channelCounts: boolean): Promise<PressureRow[]> {
   if (!layout.hasUsage || !layout.tenantColumns.has('limits')) return []
+  // Channels are counted by "Refresh usage" into the console's own table (tenant_usage has no column).
+  const channels = channelCounts
+    ? `,
+           ('channels', (SELECT cc.channels FROM console.tenant_channel_counts cc WHERE cc.tenant_id = t.id AND cc.period = $1)::numeric, ${limitNum(layout, 'maxChannels')})`
+    : ''
   // The matching rows are computed once; the page is the worst `max` (a top-N sort), the
   // counts come from the same rows without sorting them all.
   const r = await db.query<PressureRow>(
@@ -152,7 +157,7 @@ export async function limitPressure(db: Queryable, layout: Layout, period: strin
          CROSS JOIN LATERAL (VALUES
            ('users', ${usageCol(layout, 'users_total')}::numeric, ${limitNum(layout, 'maxUsers')}),
            ('storage', ${usageCol(layout, 'storage_bytes')}::numeric, ${limitNum(layout, 'maxStorageGB')} * 1073741824),
-           ('apiCalls', ${usageCol(layout, 'api_calls_total')}::numeric, ${limitNum(layout, 'maxApiCallsPerMonth')})
+           ('apiCalls', ${usageCol(layout, 'api_calls_total')}::numeric, ${limitNum(layout, 'maxApiCallsPerMonth')})${channels}
          ) AS v(metric, used, lim)
         WHERE t.status <> 'cancelled' AND v.lim > 0 AND v.used IS NOT NULL AND v.used >= v.lim * $2
      ), c AS (
@@ -219,4 +224,12 @@ export async function checkTenantLimits(db: Queryable, tenantId: string): Promis
   const r = await db.query<{ j: { exceeded?: unknown; error?: unknown } }>(`SELECT public.check_tenant_limits($1) AS j`, [tenantId])
   const j = r.rows[0]?.j
   return j && typeof j === 'object' && !('error' in j) ? { exceeded: j.exceeded } : null
+}
+
+/** Whether the console keeps channel counts here (migration 0012) and this role may read them. */
+export async function hasChannelCounts(db: Queryable): Promise<boolean> {
+  const r = await db.query<{ ok: boolean }>(
+    `SELECT to_regclass('console.tenant_channel_counts') IS NOT NULL AND has_table_privilege('console.tenant_channel_counts', 'SELECT') AS ok`
+  )
+  return Boolean(r.rows[0]?.ok)
 }

@@ -18,6 +18,8 @@ export interface UsageSources {
   users: { table: string; activeColumn: string | null } | null
   messages: { table: string; createdColumn: string | null } | null
   files: { table: string; sizeColumn: string | null } | null
+  /** Counted for the plans' maxChannels (kept by the console: tenant_usage has no column). */
+  channels: { table: string } | null
 }
 
 const by = (cols: Set<string>, names: string[]): string | null => names.find((c) => cols.has(c)) ?? null
@@ -33,10 +35,12 @@ export function chooseSources(tables: Map<string, Set<string>>): UsageSources {
   const users = pickTable(tables, ['nchat_users', 'users'], /(^|_)users$/, (c) => c.has('email'))
   const messages = pickTable(tables, ['nchat_messages', 'messages'], /(^|_)messages$/)
   const files = pickTable(tables, ['nchat_attachments', 'attachments', 'nchat_files', 'files'], /(^|_)(attachments|files)$/)
+  const channels = pickTable(tables, ['nchat_channels', 'channels'], /(^|_)channels$/)
   return {
     users: users ? { table: users, activeColumn: by(tables.get(users)!, ['last_seen_at', 'last_active_at', 'last_login_at']) } : null,
     messages: messages ? { table: messages, createdColumn: by(tables.get(messages)!, ['created_at', 'sent_at', 'inserted_at']) } : null,
-    files: files ? { table: files, sizeColumn: by(tables.get(files)!, ['size_bytes', 'file_size', 'size', 'bytes']) } : null
+    files: files ? { table: files, sizeColumn: by(tables.get(files)!, ['size_bytes', 'file_size', 'size', 'bytes']) } : null,
+    channels: channels ? { table: channels } : null
   }
 }
 
@@ -89,6 +93,10 @@ function figuresSql(schema: string, src: UsageSources, has: Set<string>): { sql:
       exprs.push(`(SELECT coalesce(sum(${quoteIdent(src.files.sizeColumn)}), 0)::bigint FROM ${t})`)
     }
   }
+  if (src.channels && has.has(src.channels.table)) {
+    cols.push('channels')
+    exprs.push(`(SELECT count(*) FROM ${qualify(schema, src.channels.table)})`)
+  }
   if (!cols.length) return null
   return { sql: `SELECT ${exprs.map((e, i) => `${e} AS ${cols[i]}`).join(', ')}`, columns: cols }
 }
@@ -120,6 +128,7 @@ export async function refreshUsage(deps: RefreshDeps, jobId: string, scope: { al
   if (!src.users && !src.messages && !src.files) {
     throw new AppError('UNSUPPORTED', `The template schema "${deps.templateSchema}" has no users, messages or attachments table the console recognises, so usage cannot be computed.`)
   }
+  const channelTable = (await db.query<{ ok: boolean }>(`SELECT to_regclass('console.tenant_channel_counts') IS NOT NULL AS ok`)).rows[0]?.ok ?? false
   const writable = (['users_total', 'users_active', 'messages_total', 'messages_sent', 'files_count', 'storage_bytes'] as const).filter((c) => layout.usageColumns.has(c))
 
   // The tenants, the schema each really has (the app created schemas unquoted: lower case),
@@ -133,7 +142,7 @@ export async function refreshUsage(deps: RefreshDeps, jobId: string, scope: { al
                            ORDER BY nspname = t.schema_name DESC LIMIT 1) n ON true
       WHERE $1::uuid[] IS NULL OR t.id = ANY($1::uuid[])
       ORDER BY t.slug`,
-    ['all' in scope ? null : scope.tenantIds, [src.users?.table, src.messages?.table, src.files?.table].filter(Boolean)]
+    ['all' in scope ? null : scope.tenantIds, [src.users?.table, src.messages?.table, src.files?.table, src.channels?.table].filter(Boolean)]
   )
   if (!('all' in scope) && tenants.rows.length < new Set(scope.tenantIds).size) {
     throw new AppError('NOT_FOUND', 'Some of the chosen tenants no longer exist; reload the list and try again.')
@@ -146,7 +155,7 @@ export async function refreshUsage(deps: RefreshDeps, jobId: string, scope: { al
     refreshed: 0,
     cancelled: false,
     skipped: [],
-    sources: { users: src.users?.table ?? null, messages: src.messages?.table ?? null, files: src.files?.table ?? null },
+    sources: { users: src.users?.table ?? null, messages: src.messages?.table ?? null, files: src.files?.table ?? null, channels: src.channels?.table ?? null },
     durationMs: 0
   }
   let done = 0
@@ -169,12 +178,21 @@ export async function refreshUsage(deps: RefreshDeps, jobId: string, scope: { al
     if (!figures) return skip(t, 'no-known-tables', `Schema "${t.real}" has none of ${[src.users?.table, src.messages?.table, src.files?.table].filter(Boolean).join(', ')}.`)
     // Only the computed columns are written; the app's API and call counters stay as they are.
     const set = figures.columns.filter((c) => (writable as readonly string[]).includes(c))
-    if (!set.length) return skip(t, 'no-known-tables', 'tenant_usage has none of the columns these figures go to.')
+    const countsChannels = channelTable && figures.columns.includes('channels')
+    if (!set.length && !countsChannels) return skip(t, 'no-known-tables', 'tenant_usage has none of the columns these figures go to.')
     sameConnection()
     try {
       await db.tx(async (c) => {
         await c.query(`SET LOCAL statement_timeout = '120s'`)
         const row = (await c.query(figures.sql, figures.sql.includes('$1') ? [periodStart] : [])).rows[0] as Record<string, string>
+        if (countsChannels) {
+          await c.query(
+            `INSERT INTO console.tenant_channel_counts (tenant_id, period, channels) VALUES ($1, $2, $3)
+             ON CONFLICT (tenant_id, period) DO UPDATE SET channels = EXCLUDED.channels, counted_at = now()`,
+            [t.id, period, row.channels]
+          )
+        }
+        if (!set.length) return
         const values = [t.id, period, ...set.map((col) => row[col])]
         const params = set.map((_, i) => `$${i + 3}`)
         const updated = await c.query(

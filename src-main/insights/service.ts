@@ -132,13 +132,14 @@ export class InsightsService {
     const months = monthRange(now, input.months)
     const first = months[0]!
     const period = periodOf(now)
+    const channelCounts = await q.hasChannelCounts(this.db)
     const [counts, lifecycle, usage, mrr, trials, pressure] = await Promise.all([
       q.countsBy(this.db, layout),
       q.lifecycleByMonth(this.db, layout, monthStart(first)),
       q.usageByMonth(this.db, layout, first),
       q.mrrRows(this.db, layout),
       q.trialsEnding(this.db, layout, now, TRIAL_WINDOW_DAYS),
-      q.limitPressure(this.db, layout, period, NEAR_LIMIT, MAX_PRESSURE_ROWS)
+      q.limitPressure(this.db, layout, period, NEAR_LIMIT, MAX_PRESSURE_ROWS, channelCounts)
     ])
     const monthly: FleetMonth[] = months.map((month) => {
       const l = lifecycle.get(month)

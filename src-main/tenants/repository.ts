@@ -13,6 +13,8 @@ export interface ListQuery {
   period: string
   /** Only tenants without a verified backup taken in the last N hours. */
   noVerifiedBackupWithinHours?: number | null
+  /** Only tenants created in this UTC month, 'YYYY-MM' (the overview's months link here). */
+  createdMonth?: string | null
 }
 
 /** Escapes LIKE wildcards so a search for "50%_off" matches literally. */
@@ -100,19 +102,20 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
   const where = `($1::text IS NULL OR strpos(lower(${haystack}), lower($1::text)) > 0${searchDomains})
       AND ($2::text[] IS NULL OR t.status = ANY($2::text[]))
       AND ($3::text[] IS NULL OR ${planExpr(layout)} = ANY($3::text[]))
+      AND ($5::text IS NULL OR ${layout.tenantColumns.has('created_at') ? `to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM') = $5::text` : 'false'})
       AND ($4::int IS NULL OR ${
         layout.hasBackupCatalog
           ? `NOT EXISTS (SELECT 1 FROM console.backup_catalog c WHERE ${VERIFIED} AND c.started_at > now() - make_interval(hours => $4::int))`
           : 'true'
       })`
   const term = q.search ? searchTerm(q.search) : ''
-  const filterParams: unknown[] = [term || null, q.statuses, q.plans, q.noVerifiedBackupWithinHours ?? null]
+  const filterParams: unknown[] = [term || null, q.statuses, q.plans, q.noVerifiedBackupWithinHours ?? null, q.createdMonth ?? null]
   // LATERAL + LIMIT 1 keeps this a probe of the app's unique (tenant_id, period)
   // index per tenant; a plain join lets the planner pick a hash join that scans
   // every month of every tenant's usage (180,000 rows for 10,000 tenants).
   const usageJoin = (alias: string) =>
     layout.hasUsage
-      ? `LEFT JOIN LATERAL (SELECT * FROM public.tenant_usage u0 WHERE u0.tenant_id = ${alias}.id AND u0.period = $7 LIMIT 1) u ON true`
+      ? `LEFT JOIN LATERAL (SELECT * FROM public.tenant_usage u0 WHERE u0.tenant_id = ${alias}.id AND u0.period = $8 LIMIT 1) u ON true`
       : ''
   const select = `t.id::text AS id, t.name, t.slug, t.status, ${planExpr(layout)} AS plan,
            ${col(layout, 'owner_email')} AS owner_email, ${domainExpr(layout)} AS custom_domain,
@@ -127,7 +130,7 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
               ${sortsOnUsage ? usageJoin('t') : ''}
              WHERE ${where}
              ORDER BY ${order}
-             LIMIT $5 OFFSET $6) p
+             LIMIT $6 OFFSET $7) p
       JOIN public.tenants t ON t.id = p.id
       ${usageJoin('t')}
      ORDER BY p.k ${dir} NULLS LAST, p.id ${dir}`

@@ -64,7 +64,8 @@ export class TenantDirectoryService {
       offset: input.offset,
       limit: input.limit,
       period: currentPeriod(),
-      noVerifiedBackupWithinHours: input.noVerifiedBackupWithinHours ?? null
+      noVerifiedBackupWithinHours: input.noVerifiedBackupWithinHours ?? null,
+      createdMonth: input.createdMonth ?? null
     })
     return { rows, total, offset: input.offset, limit: input.limit }
   }

@@ -69,7 +69,7 @@ export interface TrialEnding {
   trialEndsAt: string
 }
 
-export type LimitMetric = 'users' | 'storage' | 'apiCalls'
+export type LimitMetric = 'users' | 'storage' | 'apiCalls' | 'channels'
 
 export interface LimitPressure {
   id: string
@@ -159,6 +159,6 @@ export interface RefreshSummary {
   /** Tenants not refreshed, and why: reported, not failed. */
   skipped: { id: string; slug: string; reason: RefreshSkipReason; detail: string }[]
   /** Which template tables the figures came from. */
-  sources: { users: string | null; messages: string | null; files: string | null }
+  sources: { users: string | null; messages: string | null; files: string | null; channels: string | null }
   durationMs: number
 }

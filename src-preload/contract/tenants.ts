@@ -27,6 +27,8 @@ export const TenantListInput = z.strictObject({
   plans: z.array(z.string().regex(/^[a-z_]{1,30}$/)).max(10).optional(),
   /** Only tenants with no verified backup taken in the last N hours (backup freshness). */
   noVerifiedBackupWithinHours: z.number().int().min(1).max(87_600).optional(),
+  /** Only tenants created in this UTC month (the overview's month bars open the directory with it). */
+  createdMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month like 2026-03').optional(),
   sort: z.enum(TENANT_SORT_KEYS).default('name'),
   direction: z.enum(['asc', 'desc']).default('asc'),
   offset: z.number().int().min(0).max(10_000_000).default(0),

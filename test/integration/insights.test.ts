@@ -41,7 +41,7 @@ async function seed(db: Db): Promise<void> {
     const vals = [tid, `Tenant ${slug}`, slug, status, plan, `${slug}@example.com`, 'Owner', `tenant_${slug}`, ...Object.values(extra)]
     await db.client.query(`INSERT INTO public.tenants (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, vals)
   }
-  const proLimits = JSON.stringify({ maxUsers: 100, maxStorageGB: 100, maxApiCallsPerMonth: 50000 })
+  const proLimits = JSON.stringify({ maxUsers: 100, maxChannels: 10, maxStorageGB: 100, maxApiCallsPerMonth: 50000 })
   await t(id.a, 'alpha', 'active', 'pro', { billing_interval: 'monthly', created_at: at(M5), limits: proLimits })
   await t(id.b, 'bravo', 'active', 'pro', { billing_interval: 'yearly', created_at: at(M3), limits: proLimits })
   await t(id.c, 'charlie', 'active', 'enterprise', { billing_interval: 'monthly', created_at: '2020-01-01T00:00:00Z', metadata: JSON.stringify({ monthlyPriceCents: '12345' }) })
@@ -137,6 +137,13 @@ describe('insights through the real registry', () => {
     expect(o.limits.rows[0]!.ratio).toBeCloseTo(1.2)
   })
 
+  it("a month of the chart opens the directory filtered to the tenants created in it", async () => {
+    const page = await call<{ rows: { slug: string }[]; total: number }>('tenants:list', { createdMonth: M5 })
+    expect(page.rows.map((r) => r.slug)).toEqual(['alpha'])
+    expect((await call<{ total: number }>('tenants:list', { createdMonth: M1 })).total).toBe(0)
+    expect((await fail('tenants:list', { createdMonth: '2026-13' })).code).toBe('INVALID_INPUT')
+  })
+
   it('a range of 3 months; bad ranges are refused', async () => {
     const o = await call<FleetOverview>('insights:overview', { months: 3 })
     expect(o.monthly.map((m) => m.month)).toEqual([M2, M1, M0])
@@ -187,6 +194,8 @@ describe('insights through the real registry', () => {
         INSERT INTO tenant_alpha.nchat_users (email, last_seen_at) VALUES ('a@x', now()), ('b@x', now() - interval '400 days'), ('c@x', NULL);
         INSERT INTO tenant_alpha.nchat_messages (body, created_at) VALUES ('1', now()), ('2', now()), ('old', now() - interval '400 days');
         INSERT INTO tenant_alpha.nchat_attachments (size_bytes) VALUES (1000), (2500), (NULL);
+        CREATE TABLE tenant_alpha.nchat_channels (LIKE nchat.nchat_channels INCLUDING ALL);
+        INSERT INTO tenant_alpha.nchat_channels (name) SELECT 'c' || g FROM generate_series(1, 9) g;
         CREATE SCHEMA tenant_charlie;
         CREATE SCHEMA tenant_delta;
         CREATE TABLE tenant_delta.nchat_users (LIKE nchat.nchat_users INCLUDING ALL);
@@ -199,7 +208,7 @@ describe('insights through the real registry', () => {
       const jobId = randomUUID()
       const s = await call<RefreshSummary>('insights:refreshUsage', { jobId, tenantIds: [id.a, id.b, id.c, id.d] })
       expect(s).toMatchObject({ jobId, period: M0, total: 4, refreshed: 2, cancelled: false })
-      expect(s.sources).toEqual({ users: 'nchat_users', messages: 'nchat_messages', files: 'nchat_attachments' })
+      expect(s.sources).toEqual({ users: 'nchat_users', messages: 'nchat_messages', files: 'nchat_attachments', channels: 'nchat_channels' })
       expect(s.skipped.map((x) => [x.slug, x.reason])).toEqual([
         ['bravo', 'schema-missing'],
         ['charlie', 'schema-empty']
@@ -216,6 +225,12 @@ describe('insights through the real registry', () => {
         { slug: 'delta', users_total: 1, users_active: 0, messages_total: null, messages_sent: null, files_count: null, storage_bytes: null, api_calls_total: 0 }
       ])
       expect(events.at(-1)).toMatchObject({ jobId, total: 4, done: 4, refreshed: 2, skipped: 2, state: 'done' })
+      // Channels go to the console's own table (tenant_usage has no column), and the overview
+      // compares them with maxChannels: alpha has 9 of 10.
+      const channels = await db.client.query(`SELECT tenant_id, channels FROM console.tenant_channel_counts WHERE period = $1`, [M0])
+      expect(channels.rows).toEqual([{ tenant_id: id.a, channels: 9 }])
+      const o = await call<FleetOverview>('insights:overview', { months: 3 })
+      expect(o.limits.rows.find((r) => r.slug === 'alpha' && r.metric === 'channels')).toMatchObject({ used: 9, limit: 10, over: false })
       const logged = await db.client.query(`SELECT action, params, outcome FROM console.operator_log WHERE action = 'usage.refresh'`)
       expect(logged.rows).toHaveLength(1)
       expect(logged.rows[0]).toMatchObject({ outcome: 'ok', params: { period: M0, total: 4, refreshed: 2, skipped: 2, cancelled: false } })
@@ -293,7 +308,7 @@ describe('insights through the real registry', () => {
       await ctx.db.setTarget({ ...target, templateSchema: 'other_tpl' })
       try {
         const s = await call<RefreshSummary>('insights:refreshUsage', { jobId: randomUUID(), tenantIds: [id.a] })
-        expect(s.sources).toEqual({ users: 'app_users', messages: 'chat_messages', files: null })
+        expect(s.sources).toEqual({ users: 'app_users', messages: 'chat_messages', files: null, channels: null })
         // alpha's schema has nchat_* tables, none of the template's: reported, not failed.
         expect(s.skipped.map((x) => x.reason)).toEqual(['no-known-tables'])
         await ctx.db.setTarget({ ...target, templateSchema: 'bare_tpl' })

@@ -20,6 +20,9 @@ export default async function setup(project: TestProject) {
     for (const role of ['nchat_console_support', 'nchat_console_admin']) {
       await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF; END $$`)
     }
+    await admin.query(
+      `DO $$ BEGIN IF NOT pg_has_role('nchat_console_admin', 'nchat_console_support', 'member') THEN GRANT nchat_console_support TO nchat_console_admin; END IF; END $$`
+    )
   } finally {
     await admin.end()
   }

@@ -44,10 +44,13 @@ describe('insights helpers', () => {
     ).toEqual({
       users: { table: 'nchat_users', activeColumn: 'last_seen_at' },
       messages: { table: 'nchat_messages', createdColumn: 'created_at' },
-      files: { table: 'nchat_attachments', sizeColumn: 'size_bytes' }
+      files: { table: 'nchat_attachments', sizeColumn: 'size_bytes' },
+      channels: null
     })
     // A users table without an email column is not taken for the app's users.
     expect(chooseSources(t({ bot_users: ['id'], users: ['id', 'email'] })).users?.table).toBe('users')
-    expect(chooseSources(t({ things: ['id'] }))).toEqual({ users: null, messages: null, files: null })
+    expect(chooseSources(t({ things: ['id'] }))).toEqual({ users: null, messages: null, files: null, channels: null })
+    // Channels, not their members.
+    expect(chooseSources(t({ nchat_channel_members: ['id'], nchat_channels: ['id'] })).channels).toEqual({ table: 'nchat_channels' })
   })
 })

@@ -10,7 +10,7 @@ import { useOverview, useRefreshUsage } from './queries'
 import './insights.css'
 
 /** Opens the directory filtered to a status or a plan (the directory reads `#/tenants?…`). */
-export function openDirectory(filter: { status?: string; plan?: string; search?: string }): void {
+export function openDirectory(filter: { status?: string; plan?: string; search?: string; created?: string }): void {
   const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v) as [string, string][])
   window.location.hash = `/tenants?${q.toString()}`
 }
@@ -23,7 +23,7 @@ const onBar =
     if (typeof v === 'string' && v) open(v)
   }
 
-const METRIC_LABEL: Record<LimitMetric, string> = { users: 'Users', storage: 'Storage', apiCalls: 'API calls / month' }
+const METRIC_LABEL: Record<LimitMetric, string> = { users: 'Users', storage: 'Storage', apiCalls: 'API calls / month', channels: 'Channels' }
 const metricValue = (m: LimitMetric, v: number) => (m === 'storage' ? formatBytes(v) : formatInt(v))
 const axisTick = { fontSize: 11, fill: 'var(--text-2)' }
 const tooltipStyle = { background: 'var(--surface)', border: '1px solid var(--border)', borderRadius: 6, fontSize: 12, color: 'var(--text)' }
@@ -139,7 +139,7 @@ function Charts({ o, months }: { o: FleetOverview; months: RangeMonths }) {
 
       <ChartCard
         title="New and cancelled tenants"
-        subtitle="Per month (UTC)"
+        subtitle="Per month (UTC); click a month to open the tenants created in it"
         table={{ header: ['Month', 'New', 'Cancelled'], rows: o.monthly.map((m) => [m.month, formatInt(m.created), formatInt(m.cancelled)]) }}
         csv={csv('monthly')}
         testId="chart-lifecycle"
@@ -151,7 +151,7 @@ function Charts({ o, months }: { o: FleetOverview; months: RangeMonths }) {
             <YAxis tick={axisTick} allowDecimals={false} width={40} />
             <Tooltip contentStyle={tooltipStyle} cursor={{ fill: 'var(--surface-hover)' }} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar isAnimationActive={false} dataKey="created" name="New" fill="var(--blue)" />
+            <Bar isAnimationActive={false} dataKey="created" name="New" fill="var(--blue)" cursor="pointer" onClick={onBar('month', (created) => openDirectory({ created }))} />
             <Bar isAnimationActive={false} dataKey="cancelled" name="Cancelled" fill="var(--red)" />
           </BarChart>
         </ResponsiveContainer>

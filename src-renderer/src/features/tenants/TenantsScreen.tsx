@@ -21,10 +21,16 @@ function isTyping(el: EventTarget | null): boolean {
   return el.isContentEditable || ['TEXTAREA', 'SELECT'].includes(el.tagName)
 }
 
-/** Filters another screen asked for: `#/tenants?status=…&plan=…&search=…` (the overview's charts link here). */
-function linkedFilters(): { search: string; statuses: string[]; plans: string[] } {
+/** Filters another screen asked for: `#/tenants?status=…&plan=…&search=…&created=YYYY-MM` (the overview's charts link here). */
+function linkedFilters(): { search: string; statuses: string[]; plans: string[]; createdMonth: string | null } {
   const q = new URLSearchParams(window.location.hash.split('?')[1] ?? '')
-  return { search: q.get('search')?.slice(0, 200) ?? '', statuses: q.getAll('status').slice(0, 10), plans: q.getAll('plan').slice(0, 10) }
+  const created = q.get('created')
+  return {
+    search: q.get('search')?.slice(0, 200) ?? '',
+    statuses: q.getAll('status').slice(0, 10),
+    plans: q.getAll('plan').slice(0, 10),
+    createdMonth: created && /^\d{4}-(0[1-9]|1[0-2])$/.test(created) ? created : null
+  }
 }
 
 export function TenantsScreen() {
@@ -35,6 +41,7 @@ export function TenantsScreen() {
   const [statuses, setStatuses] = useState<string[]>(linked.statuses)
   const [plans, setPlans] = useState<string[]>(linked.plans)
   const [staleHours, setStaleHours] = useState<number | null>(null)
+  const [createdMonth, setCreatedMonth] = useState<string | null>(linked.createdMonth)
   const [sort, setSort] = useState<TenantSortKey>('name')
   const [direction, setDirection] = useState<'asc' | 'desc'>('asc')
   const [pageSize, setPageSize] = useState(50)
@@ -43,7 +50,7 @@ export function TenantsScreen() {
   const selection = useTenantSelection()
 
   // Any change of what is listed starts again at the first page.
-  const shape = JSON.stringify([debouncedSearch, statuses, plans, staleHours, sort, direction, pageSize])
+  const shape = JSON.stringify([debouncedSearch, statuses, plans, staleHours, createdMonth, sort, direction, pageSize])
   const [lastShape, setLastShape] = useState(shape)
   if (shape !== lastShape) {
     setLastShape(shape)
@@ -56,12 +63,13 @@ export function TenantsScreen() {
       statuses: statuses.length ? statuses : undefined,
       plans: plans.length ? plans : undefined,
       noVerifiedBackupWithinHours: staleHours ?? undefined,
+      createdMonth: createdMonth ?? undefined,
       sort,
       direction,
       offset: page * pageSize,
       limit: pageSize
     }),
-    [debouncedSearch, statuses, plans, staleHours, sort, direction, page, pageSize]
+    [debouncedSearch, statuses, plans, staleHours, createdMonth, sort, direction, page, pageSize]
   )
   const list = useTenantList(input)
   const facets = useTenantFacets()
@@ -92,12 +100,13 @@ export function TenantsScreen() {
     return () => window.removeEventListener('keydown', onKey)
   }, [activeId, rows])
 
-  const filtered = Boolean(search || statuses.length || plans.length || staleHours)
+  const filtered = Boolean(search || statuses.length || plans.length || staleHours || createdMonth)
   const clearFilters = () => {
     setSearch('')
     setStatuses([])
     setPlans([])
     setStaleHours(null)
+    setCreatedMonth(null)
   }
   const onSort = (key: TenantSortKey) => {
     if (key === sort) setDirection(direction === 'asc' ? 'desc' : 'asc')
@@ -149,6 +158,11 @@ export function TenantsScreen() {
             {list.data && !list.isError ? (
               <>
                 {formatInt(total)} {filtered ? 'matching' : 'in this database'}
+                {createdMonth && (
+                  <button type="button" className="chip-filter" data-testid="created-filter" title="Show every month" onClick={() => setCreatedMonth(null)}>
+                    created in {createdMonth} ×
+                  </button>
+                )}
               </>
             ) : (
               ' '
