@@ -11,6 +11,7 @@ import { loadMigrations, runMigrations } from '../../src-main/db/migrate'
 import { createRegistry, handlers, type Registry } from '../../src-main/ipc'
 import { ROOT } from '../support/cli'
 import { freshDatabase } from '../support/db'
+import { registryCalls } from '../support/registry-calls'
 import { fakeVerifiedBackup } from './lifecycle-support'
 
 /**
@@ -92,16 +93,7 @@ describe('audit trail through the real registry', () => {
   const progress: AuditExportProgress[] = []
   const answers: (string | null)[] = []
   let onProgress: ((p: AuditExportProgress) => void) | null = null
-  const call = async <T>(channel: string, input: unknown): Promise<T> => {
-    const r = await registry.invoke(channel, input, meta)
-    if (!r.ok) throw new Error(`${channel} failed: ${r.error.code} ${r.error.message}`)
-    return r.data as T
-  }
-  const fail = async (channel: string, input: unknown) => {
-    const r = await registry.invoke(channel, input, meta)
-    if (r.ok) throw new Error(`${channel} unexpectedly succeeded`)
-    return r.error
-  }
+  const { call, fail } = registryCalls(() => registry)
   /** Every page of a filter, following the cursors. */
   const all = async (filter: AuditFilterInput, limit = 7): Promise<AuditEntry[]> => {
     const out: AuditEntry[] = []

@@ -9,6 +9,7 @@ import { loadMigrations, runMigrations } from '../../src-main/db/migrate'
 import { createRegistry, handlers, type Registry } from '../../src-main/ipc'
 import { ROOT } from '../support/cli'
 import { freshDatabase } from '../support/db'
+import { registryCalls } from '../support/registry-calls'
 
 /**
  * Fleet health and the isolation audit on hand-made drift of every kind: each is found
@@ -34,11 +35,7 @@ describe('fleet health and the isolation audit', () => {
   let ctx: AppContext
   let registry: Registry
   const events: AuditProgress[] = []
-  const call = async <T>(channel: string, input: unknown): Promise<T> => {
-    const r = await registry.invoke(channel, input, meta)
-    if (!r.ok) throw new Error(`${channel} failed: ${r.error.code} ${r.error.message}`)
-    return r.data as T
-  }
+  const { call } = registryCalls(() => registry)
   const audit = () => call<AuditReport>('health:audit', { jobId: randomUUID() })
   const only = (r: AuditReport, kind: FindingKind): Finding[] => r.findings.filter((f) => f.kind === kind)
   const role = `nchat_test_bypass_${process.pid}`

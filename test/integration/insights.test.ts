@@ -10,6 +10,7 @@ import { InsightsService, monthRange } from '../../src-main/insights'
 import { createRegistry, handlers, type Registry } from '../../src-main/ipc'
 import { ROOT } from '../support/cli'
 import { freshDatabase } from '../support/db'
+import { registryCalls } from '../support/registry-calls'
 
 /**
  * Fleet overview, a tenant's usage and refresh usage through the real registry, on a
@@ -66,16 +67,7 @@ describe('insights through the real registry', () => {
   let ctx: AppContext
   let registry: Registry
   const events: RefreshProgress[] = []
-  const call = async <T>(channel: string, input: unknown): Promise<T> => {
-    const r = await registry.invoke(channel, input, meta)
-    if (!r.ok) throw new Error(`${channel} failed: ${r.error.code} ${r.error.message}`)
-    return r.data as T
-  }
-  const fail = async (channel: string, input: unknown) => {
-    const r = await registry.invoke(channel, input, meta)
-    if (r.ok) throw new Error(`${channel} unexpectedly succeeded`)
-    return r.error
-  }
+  const { call, fail } = registryCalls(() => registry)
 
   beforeAll(async () => {
     db = await freshDatabase('insights')

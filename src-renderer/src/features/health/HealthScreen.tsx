@@ -154,7 +154,7 @@ export function HealthScreen() {
   const role = session.data?.role ?? 'none'
   const pct = progress && progress.schemasTotal ? Math.round((progress.schemasDone / progress.schemasTotal) * 100) : 0
   return (
-    <div className="health" data-testid="health">
+    <div className="health page-scroll" data-testid="health">
       <header className="hl-head">
         <h1>Fleet health</h1>
         <span className="hl-spacer" />

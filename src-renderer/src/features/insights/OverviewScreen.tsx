@@ -287,7 +287,7 @@ export function OverviewScreen() {
   const o = q.data
   const trialCount = o?.trialsEnding.length ?? 0
   return (
-    <div className="insights" data-testid="overview">
+    <div className="insights page-scroll" data-testid="overview">
       <header className="in-head">
         <h1>Fleet overview</h1>
         <RangeSelector value={months} onChange={setMonths} />
