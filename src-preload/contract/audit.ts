@@ -11,7 +11,11 @@ export const AUDIT_SOURCES = ['app', 'archive', 'console'] as const
 export type AuditSource = (typeof AUDIT_SOURCES)[number]
 
 const Text = (max: number) => z.string().trim().max(max)
-const Instant = z.iso.datetime({ offset: true })
+/** An ISO instant with offset, whose UTC value stays within years 1 to 9999 (an offset can push an edge date out of range). */
+const Instant = z.iso.datetime({ offset: true }).refine((s) => {
+  const y = new Date(s).getUTCFullYear()
+  return y >= 1 && y <= 9999
+}, 'is outside the years 1 to 9999')
 
 export const AuditFilter = z.strictObject({
   sources: z.array(z.enum(AUDIT_SOURCES)).min(1).max(3).default(['app', 'archive', 'console']),

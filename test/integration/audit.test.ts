@@ -189,6 +189,9 @@ describe('audit trail through the real registry', () => {
     expect(await fail('audit:list', { filter: { from: '2025-06-07T00:00:00Z', to: '2025-06-01T00:00:00Z' } })).toMatchObject({ code: 'INVALID_INPUT' })
     expect(await fail('audit:list', { cursor: 'not-a-cursor' })).toMatchObject({ code: 'INVALID_INPUT' })
     expect(await fail('audit:list', { filter: { tenantId: 'x' } })).toMatchObject({ code: 'INVALID_INPUT' })
+    // An offset that pushes an edge date past year 9999 (or before year 1) is bad input, not a server error.
+    expect(await fail('audit:list', { filter: { to: '9999-12-31T23:59:59-23:59' } })).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('9999') })
+    expect(await fail('audit:list', { filter: { from: '0000-01-01T00:00:00+23:59' } })).toMatchObject({ code: 'INVALID_INPUT' })
   })
 
   it('a row detail returns the whole row as stored', async () => {
