@@ -185,8 +185,8 @@ function RestoreDialog({ rec, job, onClose }: { rec: BackupRecord | null; job: B
             </label>
           )}
           <label className="bk-radio">
-            <input type="radio" checked={mode === 'same'} onChange={() => setMode('same')} /> Into the same tenant — replaces its schema and rows (a safety backup is
-            taken first)
+            <input type="radio" checked={mode === 'same'} onChange={() => setMode('same')} /> Into the same tenant — replaces its{' '}
+            {noSchema ? 'public rows' : 'schema and rows'} (a safety backup is taken first)
           </label>
           {mode === 'same' && rec && (
             <label className="bk-field">
