@@ -62,9 +62,9 @@ function tenantSql(i: number): string {
   const s = `"${schema}"`
   return `BEGIN;
        ${templateDdl(schema)}
-       INSERT INTO ${s}.users (email, display_name) SELECT 'u' || g || '@${slug}.test', 'User ' || g FROM generate_series(1, 20) g;
-       INSERT INTO ${s}.channels (name, created_by) SELECT 'channel-' || g, 1 FROM generate_series(1, 5) g;
-       INSERT INTO ${s}.messages (channel_id, user_id, body) SELECT 1 + g % 5, 1 + g % 20, 'message ' || g FROM generate_series(1, 200) g;
+       INSERT INTO ${s}.nchat_users (email, display_name) SELECT 'u' || g || '@${slug}.test', 'User ' || g FROM generate_series(1, 20) g;
+       INSERT INTO ${s}.nchat_channels (name, created_by) SELECT 'channel-' || g, 1 FROM generate_series(1, 5) g;
+       INSERT INTO ${s}.nchat_messages (channel_id, user_id, body) SELECT 1 + g % 5, 1 + g % 20, 'message ' || g FROM generate_series(1, 200) g;
        INSERT INTO public.tenants (name, slug, owner_email, owner_name, schema_name)
          VALUES ('Tenant ${slug}', '${slug}', 'owner@${slug}.test', 'Owner', '${schema}');
        INSERT INTO public.tenant_settings (tenant_id) SELECT id FROM public.tenants WHERE slug = '${slug}';

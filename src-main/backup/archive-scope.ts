@@ -305,6 +305,8 @@ export function archiveScopeProblems(entries: TocEntry[], schema: string): strin
  * outside the tenant's own schema, naming the objects.
  */
 export function checkBackupScope(b: OpenedBackup): void {
+  // A backup without a schema has no archive: nothing of it runs as SQL.
+  if (b.manifest.schemaMissing === true) return
   const schema = b.manifest.tenant.schemaAsStored ?? b.manifest.tenant.schema
   const p = b.part('schema.dump')
   let entries: TocEntry[]

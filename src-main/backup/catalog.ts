@@ -24,7 +24,7 @@ export interface CatalogRow {
   verification: 'quick' | 'deep' | null
   verify_error: string | null
   operator_name: string | null
-  manifest: { schemaTables?: { table: string; rows: number }[]; publicTables?: { table: string; rows: number }[] } | null
+  manifest: { schemaTables?: { table: string; rows: number }[]; publicTables?: { table: string; rows: number }[]; schemaMissing?: boolean } | null
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
@@ -58,7 +58,8 @@ export function toRecord(r: CatalogRow): BackupRecord {
     verification: r.verification,
     verifyError: r.verify_error,
     operatorName: r.operator_name,
-    rowCounts
+    rowCounts,
+    schemaMissing: r.manifest?.schemaMissing === true
   }
 }
 
@@ -143,7 +144,7 @@ export async function insertRunning(db: Queryable, rows: NewCatalogRow[], runner
 
 export async function markSucceededMany(
   db: Queryable,
-  rows: { id: string; size: number; sha256: string; pgDumpVersion: string; serverVersion: string; manifest: unknown; verified: boolean; verifyError: string | null }[]
+  rows: { id: string; size: number; sha256: string; pgDumpVersion: string | null; serverVersion: string; manifest: unknown; verified: boolean; verifyError: string | null }[]
 ): Promise<void> {
   if (!rows.length) return
   await db.query(

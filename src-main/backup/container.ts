@@ -14,6 +14,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { Readable } from 'node:stream'
+import { PUBLIC_PART } from './parts'
 
 export const MAGIC = Buffer.from('NCHATBAK', 'latin1')
 export const END_MAGIC = Buffer.from('NCHATEND', 'latin1')
@@ -41,7 +42,8 @@ export interface BackupManifest {
   backupId: string
   batchId: string | null
   tenant: { id: string; slug: string; name: string | null; schema: string; schemaAsStored: string | null }
-  versions: { console: string; pgDump: string; server: string; serverVersionNum: number; archive: string | null }
+  /** pgDump is null in a backup without a schema (pg_dump did not run). */
+  versions: { console: string; pgDump: string | null; server: string; serverVersionNum: number; archive: string | null }
   snapshot: { id: string | null; takenAt: string; method: 'exported-snapshot' }
   startedAt: string
   finishedAt: string
@@ -52,6 +54,12 @@ export interface BackupManifest {
   sequences: { name: string; lastValue: string | null; isCalled: boolean }[]
   /** Rows per public table (tenants, tenant_settings, ...). */
   publicTables: TableCount[]
+  /**
+   * True when the tenant's schema did not exist when the backup was taken: the file then
+   * holds only the public rows (no schema.dump part, no schema tables or sequences). Absent
+   * in files written before this flag existed, which always hold a schema.
+   */
+  schemaMissing?: boolean
   parts: PartInfo[]
 }
 
@@ -210,6 +218,14 @@ export async function openBackup(path: string): Promise<OpenedBackup> {
       end = p.offset + p.length
     }
     if (end !== mOff) throw new BackupFileError('The backup is damaged: it has bytes no part accounts for.', 'damaged')
+    if (manifest.schemaMissing === true) {
+      // A backup without a schema holds its public rows and nothing else.
+      if (manifest.parts.some((p) => p.name !== PUBLIC_PART) || manifest.schemaTables?.length || manifest.sequences?.length) {
+        throw new BackupFileError('The backup is damaged: its manifest says the tenant had no schema, yet it lists schema contents.', 'damaged')
+      }
+    } else if (manifest.schemaMissing !== undefined && manifest.schemaMissing !== false) {
+      throw new BackupFileError('The backup is damaged: its manifest is not readable.', 'damaged')
+    }
     return {
       path,
       size,
@@ -223,6 +239,11 @@ export async function openBackup(path: string): Promise<OpenedBackup> {
   } finally {
     await fh.close()
   }
+}
+
+/** Whether a backup holds only public rows (its tenant's schema was missing when it was taken). */
+export function isRowsOnly(b: OpenedBackup): boolean {
+  return b.manifest.schemaMissing === true
 }
 
 /** Hashes each part and the whole file in one pass; throws on the first mismatch. */

@@ -99,7 +99,8 @@ export class ExportRun {
 /** Facts shared by every file of one export run (one snapshot, one pg_dump). */
 export interface CommonMeta {
   startedAt: string
-  pgDump: string
+  /** Null for a backup without a schema (pg_dump did not run). */
+  pgDump: string | null
   server: string
   serverVersionNum: number
   dbRole: string

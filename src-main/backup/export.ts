@@ -24,6 +24,7 @@ import { ExportRun, type BatchFollow, type CommonMeta, type ExportOutcome, type 
 import { defaultFileName, fsMessage, fsyncDir, limiter } from './files'
 import type { Job, JobRunner } from './jobs'
 import { PUBLIC_PART, SCHEMA_PART } from './parts'
+import { exportRowsOnly } from './export-rows-only'
 import { writeFailureFor } from './fault-words'
 import { ArchiveFormatError, checkSplit, entriesBySchema, expectsData, followArchive, readArchive, writeSchemaArchive, type ArchiveInfo, type TocEntry } from './pgarchive'
 import { describeToolFailure, pgEnv, runTool, type RunningTool } from './pgproc'
@@ -46,8 +47,8 @@ const PG_DUMP_SESSION_OPTIONS = '-c enable_mergejoin=off'
 
 export class Exporter {
   constructor(
-    private readonly env: BackupEnv,
-    private readonly jobs: JobRunner
+    readonly env: BackupEnv,
+    readonly jobs: JobRunner
   ) {}
 
   /** One tenant, destination from the native save dialog. Null when the dialog was closed. */
@@ -120,8 +121,14 @@ export class Exporter {
 
     // Tenants that cannot be dumped at all.
     const ok: TenantRef[] = []
+    // A single backup of a tenant whose schema is missing keeps its public rows (rows-only.ts);
+    // in a batch a missing schema is a failure to report.
+    const rowsOnly: TenantRef[] = []
     for (const t of tenants) {
-      if (!t.schema) run.fail(t, `The tenant's schema ${t.schemaName} does not exist, so there is nothing to dump.`)
+      if (!t.schema && plan.kind !== 'batch') rowsOnly.push(t)
+      else if (!t.schema) {
+        run.fail(t, `The tenant's schema ${t.schemaName} does not exist, so there is nothing to dump. Back this tenant up on its own to keep its public rows (a backup without a schema).`)
+      }
       else if (isProtectedSchema(t.schema, target.templateSchema)) run.fail(t, `The schema ${t.schema} is a protected schema, not a tenant's.`)
       else ok.push(t)
     }
@@ -140,6 +147,7 @@ export class Exporter {
     }
     signal.addEventListener('abort', onAbort)
     try {
+      if (rowsOnly.length) await exportRowsOnly(this, run, rowsOnly, tools, job)
       if (!ok.length) return this.finishOutcomes(run)
       this.jobs.setPhase(job, 'snapshot')
       job.progress.tenantSlug = ok[0]!.slug
@@ -469,11 +477,12 @@ export class Exporter {
   }
 
   /** Writes a tenant's public rows and manifest after its schema part, and closes the file. */
-  private async finishFile(
+  /** @internal (export-rows-only.ts) */
+  async finishFile(
     run: ExportRun,
     t: TenantRef,
     w: ContainerWriter,
-    src: { facts: SchemaFacts; pub: PublicRows; archiveVersion: string | null; common: CommonMeta },
+    src: { facts: SchemaFacts; pub: PublicRows; archiveVersion: string | null; common: CommonMeta; schemaMissing?: boolean },
     job: Job,
     sync = true
   ): Promise<void> {
@@ -511,6 +520,7 @@ export class Exporter {
       schemaTables: facts.tables,
       sequences: facts.sequences,
       publicTables,
+      schemaMissing: src.schemaMissing === true,
       parts: w.parts
     }
     const fin = await w.finish(manifest, { sync })
@@ -519,13 +529,15 @@ export class Exporter {
   }
 
   /** Moves a finished temporary file to its final name (the directory is fsynced by the caller). */
-  private async renameInto(run: ExportRun, t: TenantRef): Promise<void> {
+  /** @internal (export-rows-only.ts) */
+  async renameInto(run: ExportRun, t: TenantRef): Promise<void> {
     await rename(run.temp(t), run.dest(t))
     run.renamed(t)
   }
 
   /** Re-reads the written file: magic, manifest, every part's and the whole file's sha256, and pg_restore --list. */
-  private async verifyWritten(
+  /** @internal (export-rows-only.ts) */
+  async verifyWritten(
     run: ExportRun,
     t: TenantRef,
     tools: PgTools,
@@ -550,7 +562,8 @@ export class Exporter {
   }
 
   /** One catalog update for many files. */
-  private async recordSucceeded(run: ExportRun, written: WrittenFile[]): Promise<void> {
+  /** @internal (export-rows-only.ts) */
+  async recordSucceeded(run: ExportRun, written: WrittenFile[]): Promise<void> {
     const all = written.map((w) => ({ ...w, fin: run.finished.get(w.id)! }))
     // A file that fails its verification is not a backup: it is removed, the row says why.
     for (const r of all.filter((x) => x.err)) {

@@ -11,13 +11,14 @@ import type { RestoreResult } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
 import * as catalog from './catalog'
 import { checkBackupScope } from './archive-scope'
-import { BackupFileError, FILE_EXTENSION, verifyParts, type OpenedBackup } from './container'
+import { BackupFileError, FILE_EXTENSION, isRowsOnly, verifyParts, type OpenedBackup } from './container'
 import { backupFileRefusal, openChosenBackup } from './file-check'
 import type { BackupEnv } from './env'
 import type { Exporter } from './export'
 import { defaultFileName } from './files'
 import type { Job, JobRunner } from './jobs'
 import { restoreBackup, type RestoreMode } from './restore'
+import { rowsOnlyCopyRefusal } from './rows-only'
 import { resolveTenants } from './snapshot'
 import { serverMajor } from './tools'
 import { listCheck } from './verify'
@@ -88,6 +89,8 @@ export class Restorer {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `The file ${basename(path)} is no longer at ${dirname(path)}.`)
       throw e
     }
+    // A backup without a schema never becomes a copy (rows-only.ts).
+    if (isRowsOnly(b) && opts.mode === 'copy') throw rowsOnlyCopyRefusal(b.manifest)
     const facts = await this.env.session.get()
     if (serverMajor(b.manifest.versions.serverVersionNum) > serverMajor(facts.serverVersionNum)) {
       throw new AppError(
@@ -104,7 +107,14 @@ export class Restorer {
     const mode: RestoreMode = opts.mode
     if (mode === 'same') {
       const [cur] = await resolveTenants(this.env.db as unknown as pg.ClientBase, [b.manifest.tenant.id])
-      if (cur?.schema) {
+      if (cur?.schema && isRowsOnly(b)) {
+        throw new AppError(
+          'CONFLICT',
+          `Nothing was changed: this backup holds no schema (the tenant's schema was missing when it was backed up), but schema ${cur.schema} exists now. Restoring its rows alone would pair them with a schema the backup does not hold; back the tenant up again instead.`
+        )
+      }
+      // Its current state, schema or not (a tenant without a schema gets a backup of its rows).
+      if (cur) {
         job.progress.phase = 'safety-backup'
         this.jobs.emit(job, true)
         const dir = opts.safetyDir ?? join(this.env.opts.backupsDir, 'safety')

@@ -31,6 +31,8 @@ import { checkBackupScope } from './archive-scope'
 import { partStream, readPart, type OpenedBackup } from './container'
 import { describeToolFailure, runTool } from './pgproc'
 import { PUBLIC_TABLES } from './snapshot'
+import { checkNoSourceReferences } from './source-refs'
+import { groupPublic, rowsIntoScratch, rowsOnlyCopyRefusal, rowsOnlyRestoreNote } from './rows-only'
 import { runRestoreScript } from './sqlexec'
 import type { PgTools } from './tools'
 
@@ -113,20 +115,6 @@ async function publicColumns(c: pg.ClientBase, tables: string[]): Promise<Map<st
   return out
 }
 
-function groupPublic(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  for (const line of text.split('\n')) {
-    if (!line) continue
-    const tab = line.indexOf('\t')
-    if (tab <= 0) throw new AppError('INVALID_INPUT', 'Nothing was changed: the backup\'s public rows are malformed.')
-    const t = line.slice(0, tab)
-    const list = out.get(t) ?? []
-    list.push(line.slice(tab + 1))
-    out.set(t, list)
-  }
-  return out
-}
-
 async function insertRows(c: pg.ClientBase, table: string, cols: Col[], rows: string[], override: string | null, params: unknown[]): Promise<number> {
   const usable = cols.filter((x) => !x.generated)
   const list = usable.map((x) => quoteIdent(x.name)).join(', ')
@@ -182,6 +170,9 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
   const warnings: string[] = []
   const { signal } = opts
   if (signal?.aborted) throw cancelledError(opts.mode)
+  // A backup without a schema holds public rows only (rows-only.ts): never a copy.
+  const rowsOnly = m.schemaMissing === true
+  if (rowsOnly && opts.mode === 'copy') throw rowsOnlyCopyRefusal(m)
   // Nothing outside the tenant's schema may run (callers check this earlier too).
   checkBackupScope(b)
   const progress: RestoreProgress = { phase: 'restoring', tablesDone: 0, tablesTotal: m.schemaTables.length, bytes: 0 }
@@ -241,7 +232,31 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
         if (clash.rowCount) throw new AppError('CONFLICT', `Nothing was changed: another tenant now uses the slug ${m.tenant.slug} or schema ${m.tenant.schema}.`)
       }
       if (isProtectedSchema(srcSchema, opts.templateSchema ?? 'nchat')) throw new AppError('INVALID_INPUT', `The schema ${srcSchema} is protected.`)
+      if (rowsOnly && ((await schemaExists(srcSchema)) || (await schemaExists(m.tenant.schema.toLowerCase())))) {
+        throw new AppError(
+          'CONFLICT',
+          `Nothing was changed: this backup holds no schema (the tenant's schema was missing when it was backed up), but schema ${srcSchema} exists now. Restoring its rows alone would pair them with a schema the backup does not hold; back the tenant up again instead.`
+        )
+      }
       if (await schemaExists(srcSchema)) await client.query(`DROP SCHEMA ${quoteIdent(srcSchema)} CASCADE`)
+    }
+    if (rowsOnly) {
+      // No schema to restore: the public rows are the whole backup.
+      const pub = groupPublic((await readPart(b, 'public.jsonl')).toString('utf8'))
+      progress.phase = opts.mode === 'scratch' ? 'verifying' : 'writing'
+      report()
+      if (opts.mode === 'scratch') {
+        const r = await rowsIntoScratch(client, m, pub)
+        await client.query('ROLLBACK')
+        return { tenantId, tenantSlug, schema: srcSchema, tables: 0, rows: r.rows, counts: r.counts, warnings }
+      }
+      warnings.push(rowsOnlyRestoreNote(m))
+      await applyPublicRows(client, pub, { mode: 'same', oldId: m.tenant.id, newId: tenantId, newSlug: tenantSlug, newSchema: finalSchema, newName: null, sourceFile: opts.sourceFile ?? null, warnings })
+      await logRestore(client, opts, 'backup.restore', { tenantId, tenantSlug, schema: finalSchema }, m, true)
+      checkpoint()
+      committing = true
+      await client.query('COMMIT')
+      return { tenantId, tenantSlug, schema: finalSchema, tables: 0, rows: 0, counts: [], warnings }
     }
 
     // ---- schema: aside, restore, rename
@@ -334,21 +349,7 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
         sourceFile: opts.sourceFile ?? null,
         warnings
       })
-      if ((await client.query(`SELECT to_regclass('console.operator_log') IS NOT NULL AS ok`)).rows[0].ok) {
-        await client.query(
-          `INSERT INTO console.operator_log (operator_name, operator_email, action, tenant_id, tenant_slug, tenant_schema, params)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
-          [
-            opts.operator?.name ?? null,
-            opts.operator?.email ?? null,
-            opts.mode === 'same' ? 'backup.restore' : 'backup.restore_copy',
-            tenantId,
-            tenantSlug,
-            finalSchema,
-            JSON.stringify({ backupId: m.backupId, file: opts.sourceFile ?? null, sourceTenantId: m.tenant.id, sourceSlug: m.tenant.slug })
-          ]
-        )
-      }
+      await logRestore(client, opts, opts.mode === 'same' ? 'backup.restore' : 'backup.restore_copy', { tenantId, tenantSlug, schema: finalSchema }, m, false)
       checkpoint()
       committing = true
       await client.query('COMMIT')
@@ -391,50 +392,29 @@ export async function restoreBackup(deps: RestoreDeps, b: OpenedBackup, opts: Re
   }
 }
 
-/** Refuses a restored copy that still depends on, or names, the source schema. */
-async function checkNoSourceReferences(c: pg.ClientBase, schema: string, source: string): Promise<void> {
-  const deps = await c.query<{ obj: string; ref: string }>(
-    `WITH ns AS (SELECT (SELECT oid FROM pg_namespace WHERE nspname = $1) AS new, (SELECT oid FROM pg_namespace WHERE nspname = $2) AS old),
-     newobj AS (
-       SELECT 'pg_class'::regclass AS classid, c.oid AS objid FROM pg_class c, ns WHERE c.relnamespace = ns.new
-       UNION ALL SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p, ns WHERE p.pronamespace = ns.new
-       UNION ALL SELECT 'pg_type'::regclass, t.oid FROM pg_type t, ns WHERE t.typnamespace = ns.new
-       UNION ALL SELECT 'pg_constraint'::regclass, k.oid FROM pg_constraint k, ns WHERE k.connamespace = ns.new
-       UNION ALL SELECT 'pg_attrdef'::regclass, d.oid FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid, ns WHERE c.relnamespace = ns.new
-       UNION ALL SELECT 'pg_policy'::regclass, po.oid FROM pg_policy po JOIN pg_class c ON c.oid = po.polrelid, ns WHERE c.relnamespace = ns.new
-       UNION ALL SELECT 'pg_trigger'::regclass, tg.oid FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid, ns WHERE c.relnamespace = ns.new
-       UNION ALL SELECT 'pg_rewrite'::regclass, rw.oid FROM pg_rewrite rw JOIN pg_class c ON c.oid = rw.ev_class, ns WHERE c.relnamespace = ns.new
-     ),
-     oldobj AS (
-       SELECT 'pg_class'::regclass AS classid, c.oid AS objid FROM pg_class c, ns WHERE c.relnamespace = ns.old
-       UNION ALL SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p, ns WHERE p.pronamespace = ns.old
-       UNION ALL SELECT 'pg_type'::regclass, t.oid FROM pg_type t, ns WHERE t.typnamespace = ns.old
-       UNION ALL SELECT 'pg_namespace'::regclass, ns.old FROM ns WHERE ns.old IS NOT NULL
-     )
-     SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS obj, pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid) AS ref
-       FROM pg_depend d
-       JOIN newobj n ON n.classid = d.classid AND n.objid = d.objid
-       JOIN oldobj o ON o.classid = d.refclassid AND o.objid = d.refobjid
-      LIMIT 10`,
-    [schema, source]
+/** The restore on the operator log (where the console's migrations are applied), in the restore's transaction. */
+async function logRestore(
+  c: pg.ClientBase,
+  opts: RestoreOptions,
+  action: string,
+  t: { tenantId: string; tenantSlug: string; schema: string },
+  m: OpenedBackup['manifest'],
+  rowsOnly: boolean
+): Promise<void> {
+  if (!(await c.query(`SELECT to_regclass('console.operator_log') IS NOT NULL AS ok`)).rows[0].ok) return
+  await c.query(
+    `INSERT INTO console.operator_log (operator_name, operator_email, action, tenant_id, tenant_slug, tenant_schema, params)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+    [
+      opts.operator?.name ?? null,
+      opts.operator?.email ?? null,
+      action,
+      t.tenantId,
+      t.tenantSlug,
+      t.schema,
+      JSON.stringify({ backupId: m.backupId, file: opts.sourceFile ?? null, sourceTenantId: m.tenant.id, sourceSlug: m.tenant.slug, ...(rowsOnly ? { schemaMissing: true } : {}) })
+    ]
   )
-  if (deps.rowCount) {
-    throw new AppError('INTERNAL', `The restored copy would still depend on the source schema (${deps.rows[0]!.obj} → ${deps.rows[0]!.ref}); it was rolled back.`)
-  }
-  const fns = await c.query<{ name: string; src: string | null; cfg: string | null }>(
-    `SELECT p.proname AS name, p.prosrc AS src, array_to_string(p.proconfig, ',') AS cfg
-       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`,
-    [schema]
-  )
-  const esc = source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const re = new RegExp(`(^|[^A-Za-z0-9_$])"?${esc}"?([^A-Za-z0-9_$]|$)`, 'i')
-  const named = fns.rows.filter((f) => re.test(f.src ?? '') || re.test(f.cfg ?? ''))
-  if (named.length) {
-    throw new AppError(
-      'UNSUPPORTED',
-      `The restored copy has functions whose text names the source schema ${source} (${named.map((f) => f.name).slice(0, 5).join(', ')}); renaming cannot change function bodies, so the copy was rolled back. Restore into the same tenant instead, or edit those functions first.`
-    )
-  }
 }
 
 async function applyPublicRows(

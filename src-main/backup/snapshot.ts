@@ -106,6 +106,15 @@ export class SnapshotSession {
     if (why) throw new AppError('FORBIDDEN', why.message, { tables: why.tables })
   }
 
+  /** Which of these schemas exist (by the name as stored or lower-cased, as the app created them unquoted). */
+  async existingSchemas(names: string[]): Promise<string[]> {
+    const r = await this.client.query<{ nspname: string }>(
+      `SELECT nspname FROM pg_namespace WHERE nspname = ANY($1) OR nspname = ANY(SELECT lower(x) FROM unnest($1::text[]) x)`,
+      [names]
+    )
+    return r.rows.map((x) => x.nspname)
+  }
+
   /** Tables (with row counts) and sequences of each schema, in the snapshot. */
   async schemaFacts(schemas: string[]): Promise<Map<string, SchemaFacts>> {
     const out = new Map<string, SchemaFacts>(schemas.map((s) => [s, { tables: [], sequences: [] }]))

@@ -9,13 +9,14 @@ import type { VerifyResult } from '../../src-preload/contract'
 import { AppError, toAppError } from '../core/errors'
 import * as catalog from './catalog'
 import { checkBackupScope } from './archive-scope'
-import { BackupFileError, partStream, verifyParts, type OpenedBackup } from './container'
+import { BackupFileError, isRowsOnly, partStream, verifyParts, type OpenedBackup } from './container'
 import { backupFileRefusal, openChosenBackup } from './file-check'
 import type { BackupEnv } from './env'
 import { SCHEMA_PART } from './parts'
 import type { Job, JobRunner } from './jobs'
 import { describeToolFailure, runTool } from './pgproc'
 import { restoreBackup } from './restore'
+import { checkRowsOnlyFile } from './rows-only'
 import type { PgTools } from './tools'
 
 export class Verifier {
@@ -61,6 +62,7 @@ export class Verifier {
       throw e instanceof BackupFileError ? backupFileRefusal(e) : e
     }
     checkBackupScope(b)
+    if (isRowsOnly(b)) return this.verifyRowsOnly(b, opts)
     const quickTables = b.manifest.schemaTables.map((t) => ({ table: t.table, expected: t.rows, found: null }))
     if (!opts.deep) return { message: `Checksums match and pg_restore reads all ${b.manifest.schemaTables.length} tables.`, tables: quickTables }
     const job = opts.job
@@ -70,11 +72,32 @@ export class Verifier {
       tables: r.counts
     }
   }
+
+  /** A backup without a schema (rows-only.ts): its public rows, read (quick) or also inserted into scratch tables (deep). */
+  private async verifyRowsOnly(b: OpenedBackup, opts: { deep: boolean; job?: Job }): Promise<{ message: string; tables: VerifyResult['tables'] }> {
+    const m = b.manifest
+    const total = m.publicTables.reduce((n, t) => n + t.rows, 0)
+    const none = `This backup holds no schema: the tenant's schema ${m.tenant.schema} was missing when it was backed up.`
+    if (!opts.deep) {
+      return {
+        message: `${none} Checksums match, and its ${total} public rows in ${m.publicTables.length} tables match the manifest.`,
+        tables: m.publicTables.map((t) => ({ table: `public.${t.table}`, expected: t.rows, found: null }))
+      }
+    }
+    const job = opts.job
+    const r = await restoreBackup(this.env.restoreDeps(await this.env.tools()), b, { mode: 'scratch', signal: job?.abort.signal, onProgress: job && ((p) => this.jobs.showRestoreProgress(job, p)) })
+    return { message: `${none} Its ${r.rows} public rows were restored into scratch tables and match the manifest; nothing was kept.`, tables: r.counts }
+  }
 }
 
 /** `pg_restore --list` must read the archive and show every table of the manifest, with its data. */
 export async function listCheck(b: OpenedBackup, tools: PgTools): Promise<void> {
-    const archVer = b.manifest.versions.pgDump
+    // A backup without a schema has no archive: its public rows are what there is to read.
+    if (isRowsOnly(b)) {
+      await checkRowsOnlyFile(b)
+      return
+    }
+    const archVer = b.manifest.versions.pgDump ?? ''
     const m = /^(\d+)/.exec(archVer)
     if (m && Number(m[1]) > tools.pgRestore.major) {
       throw new AppError('TOOL_MISSING', `The backup was written by pg_dump ${archVer}; pg_restore ${tools.pgRestore.version} cannot read it. Install PostgreSQL ${m[1]} client tools.`)

@@ -3,8 +3,12 @@
  * section 3). The newer layout (the app's tenant_tables migration) has other plans (free,
  * starter, pro, business, enterprise) and other limit and feature keys: its column
  * defaults give the free plan, its default tenant the enterprise plan (all unlimited, all
- * on). The migration fixes nothing else, so starter, pro and business below are the
- * console's defaults, between those two.
+ * on). The migration fixes nothing else, and neither the app's code nor the operators'
+ * guide (shared/reference) states starter, pro or business: their values below are the
+ * CONSOLE'S ASSUMPTION, set between those two. They are applied when a tenant is created on
+ * or moved to such a plan; an operator overrides them per tenant with the edit's limit and
+ * feature overrides (metadata.consoleOverrides, applied over the plan's values on later
+ * plan changes too). README "Supported database layouts" says the same.
  *
  * Whatever the layout, an edit never drops a key the console does not know: a plan
  * change rewrites the keys of that layout's plan defaults and keeps every other key.

@@ -76,15 +76,22 @@ export class HardDelete {
           tables = t.rows.map((r) => ({ name: r.relname, rows: byName.get(r.relname) ?? 0, sizeBytes: Number(r.size) }))
         }
       }
-      const backup = await c.query<{ id: string; file_name: string; finished_at: string | null; verified_at: string | null }>(
-        `SELECT id::text, file_name, finished_at, verified_at FROM console.backup_catalog
+      // A backup taken while the schema was missing (public rows only) counts only while it still is (migration 0016).
+      const backup = await c.query<{ id: string; file_name: string; finished_at: string | null; verified_at: string | null; rows_only: boolean; usable: boolean }>(
+        `SELECT id::text, file_name, finished_at, verified_at, rows_only, ($3 OR NOT rows_only) AS usable
+           FROM console.backup_catalog b,
+                -- (to_jsonb: the manifest column comes with migration 0005, which a database may lack)
+                LATERAL (SELECT coalesce(to_jsonb(b) -> 'manifest' ->> 'schemaMissing', 'false') = 'true' AS rows_only) x
           WHERE tenant_id = $1 AND lower(tenant_schema) = lower($2) AND status = 'succeeded' AND verified_at IS NOT NULL
             AND coalesce(finished_at, started_at) > now() - interval '24 hours'
-          ORDER BY coalesce(finished_at, started_at) DESC LIMIT 1`,
-        [id, schemaName]
+          ORDER BY usable DESC, coalesce(finished_at, started_at) DESC LIMIT 1`,
+        [id, schemaName, resolved === null]
       )
-      const b = backup.rows[0]
-      if (!b) blockers.push('There is no verified backup of this tenant younger than 24 hours. Export and verify a backup first (Backups).')
+      const found = backup.rows[0]
+      const b = found?.usable ? found : undefined
+      if (found && !b) {
+        blockers.push(`The verified backup holds no schema (it was missing when the backup was taken), but schema ${resolved} exists now. Back the tenant up again first (Backups).`)
+      } else if (!b) blockers.push('There is no verified backup of this tenant younger than 24 hours. Export and verify a backup first (Backups).')
       const fn = await c.query<{ ok: boolean }>(
         `SELECT to_regprocedure('public.hard_delete_tenant(uuid, text, text, text, integer, jsonb)') IS NOT NULL AS ok`
       )
@@ -105,7 +112,7 @@ export class HardDelete {
         graceDays: this.env.graceDays,
         graceEndsAt: graceEnds ? graceEnds.toISOString() : null,
         insideGrace,
-        backup: b ? { id: b.id, fileName: b.file_name, finishedAt: iso(b.finished_at), verifiedAt: iso(b.verified_at) } : null,
+        backup: b ? { id: b.id, fileName: b.file_name, finishedAt: iso(b.finished_at), verifiedAt: iso(b.verified_at), schemaMissing: b.rows_only } : null,
         blockers,
         canDelete: blockers.length === 0
       }

@@ -1,6 +1,7 @@
 /** The chat data inside one tenant schema (users, channels, messages, threads, ...), and the row counts of a run. */
 import { quoteIdent } from '../core/ident'
 import type { Rng } from './random'
+import { APP_TABLES, type TemplateTables } from './template'
 import { insert, type Lit } from './sql'
 import { CHANNELS, EMOJI, FILES, FIRST, LAST, WORDS, slugify } from './words'
 
@@ -28,9 +29,9 @@ export class RowCounter {
 }
 
 /** Chat data inside one tenant schema. Identity ids are 1..n in insert order (fresh tables). */
-export function chatRows(schema: string, rng: Rng, v: Volumes, since: Date, now: Date, slug: string, out: RowCounter): string {
+export function chatRows(schema: string, rng: Rng, v: Volumes, since: Date, now: Date, slug: string, out: RowCounter, tables: TemplateTables = APP_TABLES): string {
   const s = quoteIdent(schema)
-  const t = (name: string) => `${s}.${quoteIdent(name)}`
+  const t = (what: keyof TemplateTables) => `${s}.${quoteIdent(tables[what])}`
   const span = Math.max(DAY, now.getTime() - since.getTime())
   const at = () => new Date(since.getTime() + Math.floor(rng.float() * span))
   let sql = ''

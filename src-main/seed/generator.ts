@@ -4,7 +4,7 @@ import { FEATURE_KEYS, PLANS, PLAN_IDS, type PlanId, type PlanLimits } from '../
 import { RowCounter, chatRows, type Volumes } from './chat'
 import { Rng } from './random'
 import { AUDIT_COLS, INVITE_COLS, SETTINGS_COLS, TENANT_COLS, USAGE_COLS, WEBHOOK_COLS, insert, lit, type Lit } from './sql'
-import { templateDdl } from './template'
+import { APP_TABLES, templateDdl, type TemplateTables } from './template'
 import { ADJ, AUDIT_ACTIONS, FIRST, KIND, LAST, NOUN, TIMEZONES, WEBHOOK_ERRORS, WEBHOOK_TYPES, WORDS, monthsBack, slugify } from './words'
 
 /**
@@ -32,6 +32,8 @@ export interface SeedOptions {
   seed: number
   templateSchema?: string
   tenantPrefix?: string
+  /** The template's table names: the app's (default) or others (tests of find-by-shape). */
+  templateTables?: TemplateTables
   now?: Date
   onProgress?: (done: number, total: number) => void
 }
@@ -218,7 +220,16 @@ function limitsFor(plan: PlanId, rng: Rng): PlanLimits {
   return base
 }
 
-function tenantSql(spec: TenantSpec, seed: number, salt: number, tier: SeedTier, now: Date, out: RowCounter, existingDomains: Set<string>): { publicSql: string[]; schemaSql: string } {
+function tenantSql(
+  spec: TenantSpec,
+  seed: number,
+  salt: number,
+  tier: SeedTier,
+  now: Date,
+  out: RowCounter,
+  existingDomains: Set<string>,
+  tables: TemplateTables
+): { publicSql: string[]; schemaSql: string } {
   const rng = new Rng(seed, 0x7e4a47, salt, spec.index)
   const v = VOLUMES[tier]
   const nowMs = now.getTime()
@@ -462,7 +473,7 @@ function tenantSql(spec: TenantSpec, seed: number, salt: number, tier: SeedTier,
   let schemaSql = ''
   if (spec.realSchema) {
     if (spec.emptySchema) schemaSql = `CREATE SCHEMA ${quoteIdent(spec.realSchema)};\n`
-    else schemaSql = templateDdl(spec.realSchema) + chatRows(spec.realSchema, rng, v, createdAt, now, spec.slug.toLowerCase(), out)
+    else schemaSql = templateDdl(spec.realSchema, tables) + chatRows(spec.realSchema, rng, v, createdAt, now, spec.slug.toLowerCase(), out, tables)
   }
   return { publicSql, schemaSql }
 }
@@ -513,13 +524,14 @@ export async function seedFleet(db: Queryable, opts: SeedOptions): Promise<SeedS
   const prefix = opts.tenantPrefix ?? 'tenant_'
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix)) throw new Error('tenantPrefix must be lower-case letters, digits and underscores')
   const now = opts.now ?? new Date()
+  const tables = opts.templateTables ?? APP_TABLES
   const tier = tierFor(opts.tenants)
   await requireAppTables(db)
 
   let templateCreated = false
   const tpl = await db.query<{ present: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present', [templateSchema])
   if (!tpl.rows[0]?.present) {
-    await db.query(templateDdl(templateSchema))
+    await db.query(templateDdl(templateSchema, tables))
     templateCreated = true
   }
 
@@ -534,7 +546,7 @@ export async function seedFleet(db: Queryable, opts: SeedOptions): Promise<SeedS
     let publicSql = ''
     let schemaSql = ''
     for (const spec of batch) {
-      const part = tenantSql(spec, opts.seed, existing.count, tier, now, counter, existing.domains)
+      const part = tenantSql(spec, opts.seed, existing.count, tier, now, counter, existing.domains, tables)
       publicSql += part.publicSql.join('')
       schemaSql += part.schemaSql
       if (spec.realSchema) schemasCreated++
@@ -542,7 +554,7 @@ export async function seedFleet(db: Queryable, opts: SeedOptions): Promise<SeedS
     if (start === 0 && orphan) {
       // A schema left behind by a failed delete: template tables and data, no tenant row.
       const rng = new Rng(opts.seed, 0x0e9a7, existing.count)
-      schemaSql += templateDdl(orphan) + chatRows(orphan, rng, VOLUMES.small, new Date(now.getTime() - 400 * DAY), now, 'orphan', new RowCounter())
+      schemaSql += templateDdl(orphan, tables) + chatRows(orphan, rng, VOLUMES.small, new Date(now.getTime() - 400 * DAY), now, 'orphan', new RowCounter(), tables)
       schemasCreated++
     }
     await db.query(publicSql + schemaSql)

@@ -81,6 +81,8 @@ export interface BackupRecord {
   verifyError: string | null
   operatorName: string | null
   rowCounts: Record<string, number> | null
+  /** The tenant's schema was missing when the backup was taken: the file holds its public rows only. */
+  schemaMissing: boolean
 }
 
 export interface BatchSummary {

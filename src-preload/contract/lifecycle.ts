@@ -272,7 +272,8 @@ export interface DeletePreview {
   graceDays: number
   graceEndsAt: string | null
   insideGrace: boolean
-  backup: { id: string; fileName: string; finishedAt: string | null; verifiedAt: string | null } | null
+  /** schemaMissing: the backup holds the public rows only (the schema was missing when it was taken). */
+  backup: { id: string; fileName: string; finishedAt: string | null; verifiedAt: string | null; schemaMissing: boolean } | null
   /** Everything that prevents the delete now (the override reason lifts only the grace period). */
   blockers: string[]
   canDelete: boolean

@@ -98,3 +98,31 @@ test('restore as a copy from the catalog: progress, a cancel that rolls back, th
   await expect(dialog.getByRole('status')).toContainText(`Restored ${slug} into tenant_`, { timeout: 60_000 })
   expect(await harness.sql(`SELECT 1 FROM public.tenants WHERE slug = $1`, [slug])).toHaveLength(1)
 })
+
+test('a tenant whose schema is missing: its backup is marked, verifies deep, and restores its rows only (never as a copy)', async ({ page, harness }) => {
+  const [t] = await harness.sql<{ id: string; slug: string }>(
+    `SELECT t.id::text, t.slug FROM public.tenants t
+      WHERE NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = t.schema_name OR n.nspname = lower(t.schema_name))
+      ORDER BY t.slug LIMIT 1`
+  )
+  expect(t).toBeTruthy()
+  const rec = await harness.ctx.backups.backupTenantNow(t!.id, { dir: mkdtempSync(join(tmpdir(), 'nchat-e2e-noschema-')) })
+  expect(rec.schemaMissing).toBe(true)
+  await harness.open('backups')
+  const row = page.getByTestId('backup-row').filter({ hasText: rec.fileName })
+  await expect(row.getByTestId('backup-no-schema')).toContainText('no schema')
+  await row.getByRole('button', { name: 'Deep' }).click()
+  await expect(row).toContainText(/holds no schema: the tenant's schema .* was missing when it was backed up\. Its \d+ public rows were restored into scratch tables/, { timeout: 60_000 })
+
+  await row.getByRole('button', { name: 'Restore…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Restore backup' })
+  await expect(dialog.getByTestId('restore-no-schema')).toContainText('There is no schema to restore')
+  await expect(dialog.getByRole('radio', { name: /As a new tenant \(copy\)/ })).toBeDisabled()
+  await expect(dialog.getByRole('radio', { name: /Into the same tenant/ })).toBeChecked()
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: join(SHOTS, 'restore-no-schema.png') })
+  await dialog.getByLabel(/to confirm/).fill(t!.slug)
+  await dialog.getByRole('button', { name: 'Restore', exact: true }).click()
+  await expect(dialog.getByRole('status')).toContainText('only its public rows were restored, and the tenant still has no schema', { timeout: 60_000 })
+  expect(await harness.sql(`SELECT 1 FROM public.tenants WHERE id = $1`, [t!.id])).toHaveLength(1)
+})

@@ -59,7 +59,7 @@ test('create a tenant, suspend it with a reason, reactivate it, edit its brandin
     `SELECT status, billing_plan, schema_name FROM public.tenants WHERE slug = 'orbit-labs'`
   )
   expect(row).toEqual({ status: 'trial', billing_plan: 'pro', schema_name: 'tenant_orbit_labs' })
-  expect((await harness.sql(`SELECT email FROM tenant_orbit_labs.users`)).length).toBe(1)
+  expect((await harness.sql(`SELECT email FROM tenant_orbit_labs.nchat_users`)).length).toBe(1)
   await dlg.getByRole('button', { name: 'Open orbit-labs' }).click()
   await expect(detail(page).locator('h2')).toHaveText('Orbit Labs')
   await expect(actions(page).getByRole('button', { name: 'Suspend' })).toBeEnabled()
@@ -171,8 +171,8 @@ test('hard delete: shows what will be dropped, needs the typed slug, then drops 
     [t!.schema_name]
   )
   await expect(dd.getByTestId('lc-drop-tables').locator('tbody tr')).toHaveCount(tables[0]!.n)
-  const users = await harness.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${t!.schema_name}".users`)
-  await expect(dd.getByTestId('lc-drop-tables').locator('tbody tr', { hasText: 'users' }).locator('td').nth(1)).toHaveText(users[0]!.n.toLocaleString('en-US'))
+  const users = await harness.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${t!.schema_name}".nchat_users`)
+  await expect(dd.getByTestId('lc-drop-tables').locator('tbody tr', { hasText: 'nchat_users' }).locator('td').nth(1)).toHaveText(users[0]!.n.toLocaleString('en-US'))
   await dd.getByTestId('lc-confirm-slug').fill(t!.slug.toUpperCase())
   await expect(dd.getByTestId('lc-confirm')).toBeDisabled()
   await dd.getByTestId('lc-confirm-slug').fill(t!.slug)

@@ -75,18 +75,18 @@ describe('backups as a member of the admin group', () => {
   })
 
   it('restores as a copy: a new tenant with every row, the source untouched', async () => {
-    const before = (await c.query(`SELECT count(*)::int AS n FROM tenant_orig.messages`)).rows[0].n
+    const before = (await c.query(`SELECT count(*)::int AS n FROM tenant_orig.nchat_messages`)).rows[0].n
     const r = await con.svc.restore({ backupId, mode: 'copy', newSlug: 'orig-copy', newName: 'Copy of orig' })
     expect(r).toMatchObject({ tenantSlug: 'orig-copy', schema: 'tenant_orig_copy' })
-    expect((await c.query(`SELECT count(*)::int AS n FROM tenant_orig_copy.messages`)).rows[0].n).toBe(before)
-    expect((await c.query(`SELECT count(*)::int AS n FROM tenant_orig.messages`)).rows[0].n).toBe(before)
+    expect((await c.query(`SELECT count(*)::int AS n FROM tenant_orig_copy.nchat_messages`)).rows[0].n).toBe(before)
+    expect((await c.query(`SELECT count(*)::int AS n FROM tenant_orig.nchat_messages`)).rows[0].n).toBe(before)
     const owner = await c.query(`SELECT nspowner::regrole::text AS o FROM pg_namespace WHERE nspname = 'tenant_orig'`)
     expect(owner.rows[0].o).toBe(app)
     // The app's role can use the copy as it uses its other tenant schemas.
     await c.query(`SET ROLE ${app}`)
     try {
-      expect((await c.query(`SELECT count(*)::int AS n FROM tenant_orig_copy.messages`)).rows[0].n).toBe(before)
-      await c.query(`INSERT INTO tenant_orig_copy.channels (name) VALUES ('from the app')`)
+      expect((await c.query(`SELECT count(*)::int AS n FROM tenant_orig_copy.nchat_messages`)).rows[0].n).toBe(before)
+      await c.query(`INSERT INTO tenant_orig_copy.nchat_channels (name) VALUES ('from the app')`)
     } finally {
       await c.query('RESET ROLE')
     }

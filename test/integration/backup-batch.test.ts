@@ -33,7 +33,7 @@ describe('back up many', () => {
     const locker = new pg.Client({ connectionString: db.url })
     await locker.connect()
     await locker.query('BEGIN')
-    await locker.query('LOCK TABLE tenant_fleet3.messages IN ACCESS EXCLUSIVE MODE')
+    await locker.query('LOCK TABLE tenant_fleet3.nchat_messages IN ACCESS EXCLUSIVE MODE')
     const { jobId, batchId } = await first.svc.startBatchInto(ids, dir)
     const end = await first.svc.waitFor(jobId)
     await locker.query('ROLLBACK')
@@ -108,7 +108,7 @@ describe('snapshot consistency', () => {
         n++
         await writer.query(
           `BEGIN;
-           INSERT INTO tenant_busy.audit_log (action) VALUES ('pair-${n}');
+           INSERT INTO tenant_busy.nchat_audit_logs (action) VALUES ('pair-${n}');
            INSERT INTO public.tenant_audit_logs (tenant_id, action) VALUES ('${busyId}', 'pair-${n}');
            COMMIT;`
         )
@@ -125,7 +125,7 @@ describe('snapshot consistency', () => {
     expect(atEnd).toBeGreaterThan(atStart + 5) // the writer really ran during the backup
     // Restored into the same tenant (a copy starts with a clean app audit trail, so it would not show the pairs).
     const back = await con.svc.restore({ backupId: rec.id, mode: 'same' })
-    const inSchema = await c.query<{ a: string }>(`SELECT action AS a FROM ${back.schema}.audit_log WHERE action LIKE 'pair-%' ORDER BY 1`)
+    const inSchema = await c.query<{ a: string }>(`SELECT action AS a FROM ${back.schema}.nchat_audit_logs WHERE action LIKE 'pair-%' ORDER BY 1`)
     const inPublic = await c.query<{ a: string }>(`SELECT action AS a FROM public.tenant_audit_logs WHERE tenant_id = $1 AND action LIKE 'pair-%' ORDER BY 1`, [
       back.tenantId
     ])

@@ -131,7 +131,7 @@ beforeAll(async () => {
   for (const slug of ['f-a', 'f-b']) ids[slug] = await makeTenant(c, slug)
   // A tenant whose backup is a few MB even compressed (for the full disk).
   ids['f-big'] = await makeTenant(c, 'f-big')
-  await c.query(`INSERT INTO tenant_f_big.audit_log (action, details)
+  await c.query(`INSERT INTO tenant_f_big.nchat_audit_logs (action, details)
                  SELECT 'x', jsonb_build_object('r', md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text)) FROM generate_series(1, 40000)`)
   await c.end()
   con = makeService(url, platform)
@@ -146,7 +146,7 @@ afterAll(async () => {
 describe.skipIf(!ownServer)('the database stops in the middle of a job (a server of this file\'s own)', () => {
   it('single backup: fails saying the database went away, no file, the row is not left running, a backup works once it is back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nchat-faults-'))
-    const lock = await hold('LOCK TABLE tenant_f_a.users IN ACCESS EXCLUSIVE MODE') // pg_dump waits here
+    const lock = await hold('LOCK TABLE tenant_f_a.nchat_users IN ACCESS EXCLUSIVE MODE') // pg_dump waits here
     platform.nextSavePath = join(dir, 'a.nchatbak')
     const started = await con.svc.startExport(ids['f-a']!)
     await until(waitingOnLock('nchat-console-pg_dump'))
@@ -164,7 +164,7 @@ describe.skipIf(!ownServer)('the database stops in the middle of a job (a server
 
   it('batch backup: fails, no file, neither rows nor the batch left running; the batch resumes once it is back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nchat-faults-batch-'))
-    const lock = await hold('LOCK TABLE tenant_f_b.users IN ACCESS EXCLUSIVE MODE')
+    const lock = await hold('LOCK TABLE tenant_f_b.nchat_users IN ACCESS EXCLUSIVE MODE')
     const started = await con.svc.startBatchInto([ids['f-a']!, ids['f-b']!], dir)
     await until(waitingOnLock('nchat-console-pg_dump'))
     server.stop()
@@ -358,7 +358,7 @@ describe('the console process is killed (SIGKILL) in the middle of a job', () =>
   // A batch: test/integration/backup-runners.test.ts ("a console that dies").
   it('single backup: no file under the final name, the row becomes interrupted, a backup works after', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nchat-faults-kill-'))
-    const lock = await hold('LOCK TABLE tenant_f_a.users IN ACCESS EXCLUSIVE MODE')
+    const lock = await hold('LOCK TABLE tenant_f_a.nchat_users IN ACCESS EXCLUSIVE MODE')
     try {
       const child = await jobConsole(['export', ids['f-a']!, join(dir, 'killed.nchatbak')])
       await until(waitingOnLock('nchat-console-pg_dump'))

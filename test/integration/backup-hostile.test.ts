@@ -128,3 +128,61 @@ describe('a backup whose archive reaches outside its tenant schema', () => {
     expect(await schemaFingerprint(c, 'tenant_host')).toEqual(before)
   })
 })
+
+describe('a file that claims to hold no schema', () => {
+  /** The good backup re-wrapped with `schemaMissing: true`, its parts and manifest changed by `edit`. */
+  async function claimsNoSchema(name: string, edit: { keepSchema?: boolean; rows?: (lines: string[]) => string[] }): Promise<string> {
+    const b = await openBackup(good)
+    const dest = join(dir, `${name}.nchatbak`)
+    const fh = await open(dest, 'w', 0o600)
+    try {
+      const w = new ContainerWriter(fh)
+      await w.writeHeader()
+      if (edit.keepSchema) {
+        w.beginPart('schema.dump')
+        await w.write(await readPart(b, 'schema.dump'))
+        w.endPart()
+      }
+      const lines = (await readPart(b, 'public.jsonl')).toString('utf8').split('\n').filter(Boolean)
+      const out = edit.rows ? edit.rows(lines) : lines
+      w.beginPart('public.jsonl')
+      await w.write(Buffer.from(out.map((l) => `${l}\n`).join(''), 'utf8'))
+      w.endPart()
+      const counts = new Map<string, number>()
+      for (const l of out) counts.set(l.slice(0, l.indexOf('\t')), (counts.get(l.slice(0, l.indexOf('\t'))) ?? 0) + 1)
+      await w.finish({
+        ...b.manifest,
+        schemaMissing: true,
+        schemaTables: edit.keepSchema ? b.manifest.schemaTables : [],
+        sequences: edit.keepSchema ? b.manifest.sequences : [],
+        publicTables: b.manifest.publicTables.map((t) => ({ table: t.table, rows: counts.get(t.table) ?? 0 })),
+        parts: w.parts
+      })
+    } finally {
+      await fh.close()
+    }
+    return dest
+  }
+
+  it('refuses one that still carries a schema archive, and one whose rows belong to another tenant, before anything runs', async () => {
+    const other = '00000000-0000-4000-8000-00000000beef'
+    const cases: [string, string][] = [
+      [await claimsNoSchema('no-schema-with-archive', { keepSchema: true }), 'its manifest says the tenant had no schema, yet it lists schema contents'],
+      [
+        await claimsNoSchema('no-schema-other-tenant', { rows: (ls) => ls.map((l) => (l.startsWith('tenant_settings\t') ? l.replace(tenantId, other) : l)) }),
+        'a tenant_settings row belongs to another tenant'
+      ],
+      [await claimsNoSchema('no-schema-renamed', { rows: (ls) => ls.map((l) => (l.startsWith('tenants\t') ? l.replace('"slug":"host"', '"slug":"victim"') : l)) }), 'its tenants row is not the tenant its manifest names']
+    ]
+    const pub = await publicFingerprint(c, tenantId)
+    const fp = await schemaFingerprint(c, 'tenant_host')
+    for (const [file, why] of cases) {
+      for (const deep of [false, true]) {
+        await expect(con.svc.verifyFile(file, { deep })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(why) })
+      }
+      await expect(con.svc.restoreFile(file, { mode: 'same' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(why) })
+    }
+    expect(await publicFingerprint(c, tenantId)).toEqual(pub)
+    expect(await schemaFingerprint(c, 'tenant_host')).toEqual(fp)
+  })
+})

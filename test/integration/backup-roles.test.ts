@@ -66,7 +66,7 @@ describe('backups as the support role', () => {
     const end = await exportVia(ids.granted!, file)
     expect(end.status).toBe('failed')
     // public.tenants and the template's messages table have policies that would filter rows.
-    expect(end.message).toMatch(/cannot back up tables with row-level security \(public\.tenant_settings, public\.tenants, tenant_granted\.messages\)/)
+    expect(end.message).toMatch(/cannot back up tables with row-level security \(public\.tenant_settings, public\.tenants, tenant_granted\.nchat_messages\)/)
     expect(end.message).toContain(`ALTER ROLE "${support.name}" BYPASSRLS`)
     expect(existsSync(file)).toBe(false)
     expect(readdirSync(dir)).toEqual([])
@@ -86,8 +86,8 @@ describe('backups as the support role', () => {
     const [rec] = await con.svc.list({ tenantId: ids.granted!, limit: 5 })
     expect(rec!.status).toBe('succeeded')
     expect(rec!.verifiedAt).not.toBeNull()
-    const messages = (await c.query(`SELECT count(*)::int AS n FROM tenant_granted.messages`)).rows[0].n
-    expect(rec!.rowCounts?.messages).toBe(messages)
+    const messages = (await c.query(`SELECT count(*)::int AS n FROM tenant_granted.nchat_messages`)).rows[0].n
+    expect(rec!.rowCounts?.nchat_messages).toBe(messages)
   })
 
   it('a schema support may not read: refused with the grant it needs, and no file', async () => {
@@ -104,7 +104,7 @@ describe('backups as the support role', () => {
 
   it('restore is admin work: FORBIDDEN by the handler, before anything is read or changed', async () => {
     const [rec] = await con.svc.list({ tenantId: ids.granted!, limit: 5 })
-    const before = (await c.query(`SELECT count(*)::int AS n FROM tenant_granted.messages`)).rows[0].n
+    const before = (await c.query(`SELECT count(*)::int AS n FROM tenant_granted.nchat_messages`)).rows[0].n
     for (const input of [
       { backupId: rec!.id, mode: 'same' },
       { backupId: rec!.id, mode: 'copy', newSlug: 'granted-copy', newName: 'Copy' }
@@ -112,7 +112,7 @@ describe('backups as the support role', () => {
       const r = await call('backups:restore', input)
       expect(r.ok ? 'ok' : r.error.code).toBe('FORBIDDEN')
     }
-    expect((await c.query(`SELECT count(*)::int AS n FROM tenant_granted.messages`)).rows[0].n).toBe(before)
+    expect((await c.query(`SELECT count(*)::int AS n FROM tenant_granted.nchat_messages`)).rows[0].n).toBe(before)
     expect((await c.query(`SELECT count(*)::int AS n FROM public.tenants WHERE slug = 'granted-copy'`)).rows[0].n).toBe(0)
   })
 })

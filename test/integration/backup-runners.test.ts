@@ -33,7 +33,7 @@ async function lockTenant(schema: string): Promise<pg.Client> {
   const locker = new pg.Client({ connectionString: db.url })
   await locker.connect()
   await locker.query('BEGIN')
-  await locker.query(`LOCK TABLE ${schema}.users IN ACCESS EXCLUSIVE MODE`) // pg_dump waits here
+  await locker.query(`LOCK TABLE ${schema}.nchat_users IN ACCESS EXCLUSIVE MODE`) // pg_dump waits here
   return locker
 }
 

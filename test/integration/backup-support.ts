@@ -57,12 +57,12 @@ export async function makeTenant(client: pg.Client, slug: string, opts: { schema
   const s = quoteIdent(schema)
   await client.query(templateDdl(schema))
   await client.query(`
-    INSERT INTO ${s}.users (email, display_name) SELECT 'u' || g || '@x.test', 'User ' || g FROM generate_series(1, 12) g;
-    INSERT INTO ${s}.channels (name, created_by) SELECT 'c' || g, 1 FROM generate_series(1, 3) g;
-    INSERT INTO ${s}.messages (channel_id, user_id, body) SELECT 1 + g % 3, 1 + g % 12, 'hello ' || g || E'\\ttab\\nnewline \\\\ back' FROM generate_series(1, ${opts.messages ?? 50}) g;
-    INSERT INTO ${s}.reactions (message_id, user_id, emoji) SELECT g, 1, ':+1:' FROM generate_series(1, 5) g;
-    INSERT INTO ${s}.notifications (user_id, kind, payload) VALUES (1, 'mention', '{"big": 12345678901234567890, "s": "é"}');
-    DELETE FROM ${s}.messages WHERE id = 3;`)
+    INSERT INTO ${s}.nchat_users (email, display_name) SELECT 'u' || g || '@x.test', 'User ' || g FROM generate_series(1, 12) g;
+    INSERT INTO ${s}.nchat_channels (name, created_by) SELECT 'c' || g, 1 FROM generate_series(1, 3) g;
+    INSERT INTO ${s}.nchat_messages (channel_id, user_id, body) SELECT 1 + g % 3, 1 + g % 12, 'hello ' || g || E'\\ttab\\nnewline \\\\ back' FROM generate_series(1, ${opts.messages ?? 50}) g;
+    INSERT INTO ${s}.nchat_reactions (message_id, user_id, emoji) SELECT g, 1, ':+1:' FROM generate_series(1, 5) g;
+    INSERT INTO ${s}.nchat_notifications (user_id, kind, payload) VALUES (1, 'mention', '{"big": 12345678901234567890, "s": "é"}');
+    DELETE FROM ${s}.nchat_messages WHERE id = 3;`)
   const r = await client.query<{ id: string }>(
     `INSERT INTO public.tenants (name, slug, owner_email, owner_name, schema_name, custom_domain, stripe_customer_id, metadata, limits)
      VALUES ($1, $2, $3, 'Owner', $4, $5, $6, '{"stripeCustomerId":"cus_x","note":"n"}', '{"maxUsers": 10}') RETURNING id::text`,

@@ -26,7 +26,7 @@ beforeAll(async () => {
   for (const s of ['Tenant_Acme', 'TENANT_ACME', 'tenant_acme*', 'tenant.acme', 'tenant_acm_']) {
     await c.query(`CREATE SCHEMA "${s}"; CREATE TABLE "${s}".decoy (id int); INSERT INTO "${s}".decoy VALUES (1)`)
   }
-  await c.query(`SELECT setval('tenant_acme.users_id_seq', 500)`)
+  await c.query(`SELECT setval('tenant_acme.nchat_users_id_seq', 500)`)
   con = makeService(db.url, platform)
   await con.ready()
   dir = mkdtempSync(join(tmpdir(), 'nchat-bk-'))
@@ -69,7 +69,7 @@ describe('one tenant', () => {
     expect(rec!.sizeBytes).toBe(readFileSync(file).length)
     const b = await openBackup(file)
     expect(b.manifest.tenant.schema).toBe('tenant_acme')
-    expect(b.manifest.schemaTables.find((t) => t.table === 'messages')!.rows).toBe(49)
+    expect(b.manifest.schemaTables.find((t) => t.table === 'nchat_messages')!.rows).toBe(49)
     expect(b.manifest.publicTables).toEqual(
       expect.arrayContaining([
         { table: 'tenants', rows: 1 },
@@ -102,7 +102,7 @@ describe('one tenant', () => {
     const [rec] = await con.svc.list({ tenantId: ids.acme!, limit: 1 })
     const v = await con.svc.verify(rec!.id, true)
     expect(v.ok, v.message).toBe(true)
-    expect(v.tables.find((t) => t.table === 'messages')).toEqual({ table: 'messages', expected: 49, found: 49 })
+    expect(v.tables.find((t) => t.table === 'nchat_messages')).toEqual({ table: 'nchat_messages', expected: 49, found: 49 })
     const left = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'nchat\\_%'`)
     expect(left.rows).toEqual([])
     expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(before)
@@ -118,22 +118,22 @@ describe('one tenant', () => {
     expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(before)
     expect(await publicFingerprint(c, ids.acme!)).toEqual(publicBefore)
     // identity sequence continues where it was
-    const n = await c.query(`INSERT INTO tenant_acme.users (email, display_name) VALUES ('new@x', 'N') RETURNING id`)
+    const n = await c.query(`INSERT INTO tenant_acme.nchat_users (email, display_name) VALUES ('new@x', 'N') RETURNING id`)
     expect(Number(n.rows[0].id)).toBe(501)
-    await c.query(`DELETE FROM tenant_acme.users WHERE email = 'new@x'`)
-    await c.query(`SELECT setval('tenant_acme.users_id_seq', 500)`)
+    await c.query(`DELETE FROM tenant_acme.nchat_users WHERE email = 'new@x'`)
+    await c.query(`SELECT setval('tenant_acme.nchat_users_id_seq', 500)`)
   })
 
   it('restore into the same tenant takes a safety backup of the current state first', async () => {
     const [rec] = await con.svc.list({ tenantId: ids.acme!, limit: 10 }).then((l) => l.filter((x) => x.kind === 'export'))
-    await c.query(`INSERT INTO tenant_acme.channels (name) VALUES ('after-backup')`)
+    await c.query(`INSERT INTO tenant_acme.nchat_channels (name) VALUES ('after-backup')`)
     await c.query(`UPDATE public.tenant_settings SET timezone = 'UTC' WHERE tenant_id = $1`, [ids.acme])
     const r = await con.svc.restore({ backupId: rec!.id, mode: 'same' })
     expect(r.safetyBackupId).not.toBeNull()
     const safety = (await con.svc.list({ tenantId: ids.acme!, limit: 10 })).find((x) => x.id === r.safetyBackupId)!
     expect(safety.kind).toBe('safety')
     expect(safety.verifiedAt).not.toBeNull()
-    expect((await openBackup(safety.filePath)).manifest.schemaTables.find((t) => t.table === 'channels')!.rows).toBe(4)
+    expect((await openBackup(safety.filePath)).manifest.schemaTables.find((t) => t.table === 'nchat_channels')!.rows).toBe(4)
     expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(before)
     expect(await publicFingerprint(c, ids.acme!)).toEqual(publicBefore)
   })
@@ -179,7 +179,7 @@ describe('one tenant', () => {
     )
     expect(refs.rows[0]).toEqual({ bad_triggers: 0, policies: 1, bad_fks: 0, bad_seqs: 0 })
     // The copy's identity sequence is its own.
-    await c.query(`INSERT INTO tenant_acme_copy.users (email, display_name) VALUES ('copy@x', 'C')`)
+    await c.query(`INSERT INTO tenant_acme_copy.nchat_users (email, display_name) VALUES ('copy@x', 'C')`)
     expect(await schemaFingerprint(c, 'tenant_acme')).toEqual(srcBefore)
     // Slug clash is refused before anything changes.
     await expect(con.svc.restore({ backupId: rec!.id, mode: 'copy', newSlug: 'acme-copy' })).rejects.toMatchObject({ code: 'CONFLICT' })
@@ -240,7 +240,7 @@ describe('one tenant', () => {
     await locker.connect()
     try {
       await locker.query('BEGIN')
-      await locker.query('LOCK TABLE tenant_acme.users IN ACCESS EXCLUSIVE MODE') // pg_dump waits here
+      await locker.query('LOCK TABLE tenant_acme.nchat_users IN ACCESS EXCLUSIVE MODE') // pg_dump waits here
       const running = con.svc.restoreFile(rec!.filePath, { mode: 'same', expectedSha256: rec!.sha256, safetyDir })
       running.catch(() => {})
       const restoreJob = () => con.svc.activeJobs().find((j) => j.kind === 'restore')
@@ -363,7 +363,7 @@ describe('failures leave no file under the final name', () => {
     const locker = new pg.Client({ connectionString: db.url })
     await locker.connect()
     await locker.query('BEGIN')
-    await locker.query('LOCK TABLE tenant_globex.messages IN ACCESS EXCLUSIVE MODE')
+    await locker.query('LOCK TABLE tenant_globex.nchat_messages IN ACCESS EXCLUSIVE MODE')
     const file = join(dir, 'killed.nchatbak')
     platform.nextSavePath = file
     const started = await con.svc.startExport(ids.globex!)
@@ -389,7 +389,7 @@ describe('failures leave no file under the final name', () => {
     const locker = new pg.Client({ connectionString: db.url })
     await locker.connect()
     await locker.query('BEGIN')
-    await locker.query('LOCK TABLE tenant_globex.users IN ACCESS EXCLUSIVE MODE')
+    await locker.query('LOCK TABLE tenant_globex.nchat_users IN ACCESS EXCLUSIVE MODE')
     const file = join(dir, 'cancelled.nchatbak')
     platform.nextSavePath = file
     const started = await con.svc.startExport(ids.globex!)
@@ -411,7 +411,7 @@ describe('failures leave no file under the final name', () => {
     const locker = new pg.Client({ connectionString: db.url })
     await locker.connect()
     await locker.query('BEGIN')
-    await locker.query('LOCK TABLE tenant_globex.users IN ACCESS EXCLUSIVE MODE')
+    await locker.query('LOCK TABLE tenant_globex.nchat_users IN ACCESS EXCLUSIVE MODE')
     platform.nextSavePath = join(dir, 'locked.nchatbak')
     const t0 = Date.now()
     const started = await quick.svc.startExport(ids.globex!)

@@ -82,7 +82,7 @@ describe('seedFleet', () => {
     expect(ta.rows).toHaveLength(N)
     // Chat data inside a tenant schema too.
     const s = ta.rows.find((r) => r.slug === 'underscore-labs')!.schema_name
-    const q = `SELECT md5(string_agg(m::text, '|' ORDER BY m.id)) AS h FROM ${s}.messages m`
+    const q = `SELECT md5(string_agg(m::text, '|' ORDER BY m.id)) AS h FROM ${s}.nchat_messages m`
     expect((await a.client.query(q)).rows).toEqual((await b.client.query(q)).rows)
     expect(progress[0]).toEqual([0, N])
     expect(progress[progress.length - 1]).toEqual([N, N])
@@ -149,7 +149,8 @@ describe('seedFleet', () => {
     const c = a.client
     const template = await tablesOf(c, 'nchat')
     expect(template).toEqual(
-      ['attachments', 'audit_log', 'channel_members', 'channels', 'invites', 'messages', 'notifications', 'reactions', 'threads', 'users']
+      // The app's own names (data-model.md section 6), as a real deployment's template has them.
+      ['nchat_attachments', 'nchat_audit_logs', 'nchat_channel_members', 'nchat_channels', 'nchat_invites', 'nchat_messages', 'nchat_notifications', 'nchat_reactions', 'nchat_threads', 'nchat_users']
     )
     const rows = await c.query<{ id: string; schema_name: string }>('SELECT id, schema_name FROM public.tenants')
     let checked = 0
@@ -174,7 +175,7 @@ describe('seedFleet', () => {
     const tplShape = await shape('nchat')
     expect(tplShape.fks).toBeGreaterThan(5)
     expect(await shape(s)).toEqual(tplShape)
-    const data = await c.query(`SELECT (SELECT count(*) FROM ${s}.messages)::int AS m, (SELECT sum(size_bytes) FROM ${s}.attachments)::bigint AS bytes`)
+    const data = await c.query(`SELECT (SELECT count(*) FROM ${s}.nchat_messages)::int AS m, (SELECT sum(size_bytes) FROM ${s}.nchat_attachments)::bigint AS bytes`)
     expect(data.rows[0].m).toBeGreaterThan(0)
     expect(Number(data.rows[0].bytes)).toBeGreaterThan(0)
   })

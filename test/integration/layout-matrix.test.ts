@@ -141,6 +141,9 @@ describe.each(LAYOUTS)('layout %s', (layout, ddl) => {
       expect((await exportNow(cons.superuser, subject, `for-${login}-${layout}`)).status).toBe('succeeded')
     }
     const rec = await latestBackup(subject)
+    // A tenant whose schema exists keeps the normal backup: it holds its schema.
+    expect(rec.schemaMissing).toBe(false)
+    expect(Object.keys(rec.rowCounts!).some((k) => !k.startsWith('public.'))).toBe(true)
 
     // verify, quick and deep
     expect(await ok(c.call<VerifyResult>('backups:verify', { backupId: rec.id, deep: false }))).toMatchObject({ ok: true, level: 'quick' })
@@ -168,5 +171,93 @@ describe.each(LAYOUTS)('layout %s', (layout, ddl) => {
       await refused(c.call('lifecycle:hardDelete', { id: subject, confirmSlug: slug, expectedSchema: schema }), 'FORBIDDEN', /needs the admin console role/)
       expect(await status(subject)).toBe('active')
     }
+  })
+
+  // Issue #12 item 9: a cancelled tenant whose schema is missing. Its backup holds its
+  // public rows only (the manifest says so), verifies quick and deep, cannot become a copy,
+  // and lets the hard delete go ahead; a restore into the same tenant brings the rows back.
+  it.each(['superuser', 'admin', 'support'] as const)('as %s: a cancelled tenant whose schema is missing', async (login) => {
+    const c = cons[login]
+    const slug = `${login}-gone`
+    const schema = `tenant_${login}_gone`
+    const id = (await ok(cons.superuser.call<{ tenantId: string }>('lifecycle:create', { ...CREATE, slug }))).tenantId
+    await ok(cons.superuser.call('lifecycle:cancel', { id }))
+    await db.client.query(`DROP SCHEMA ${schema} CASCADE`)
+    expect((await ok(c.call<TenantDetail>('tenants:get', { id }))).schemaExists).toBe(false)
+
+    // back up: the public rows, flagged. Support: the same rule as any backup, so refused
+    // where the public tables have row security (030) and done where they have none (newer).
+    const admin = login !== 'support'
+    const end = await exportNow(c, id, `${login}-gone-${layout}`)
+    const publicRls = (await db.client.query(`SELECT relrowsecurity AS r FROM pg_class WHERE oid = 'public.tenants'::regclass`)).rows[0].r as boolean
+    expect(publicRls).toBe(layout === '030')
+    if (admin || !publicRls) expect([end.status, end.message]).toEqual(['succeeded', null])
+    else {
+      expect(end.status).toBe('failed')
+      expect(end.message).toMatch(/row-level security.*BYPASSRLS/)
+      expect((await exportNow(cons.superuser, id, `gone-for-${login}-${layout}`)).status).toBe('succeeded')
+    }
+    const rec = await latestBackup(id)
+    expect(rec).toMatchObject({ schemaMissing: true, verifyError: null, tenantSchema: schema })
+    expect(rec.verifiedAt).not.toBeNull()
+    expect(rec.rowCounts).toMatchObject({ 'public.tenants': 1 })
+    expect(Object.keys(rec.rowCounts!).filter((k) => !k.startsWith('public.'))).toEqual([])
+
+    // verify, quick and deep (deep restores the rows into scratch tables and compares them)
+    const quick = await ok(c.call<VerifyResult>('backups:verify', { backupId: rec.id, deep: false }))
+    expect(quick).toMatchObject({ ok: true, level: 'quick', message: expect.stringMatching(new RegExp(`holds no schema: the tenant's schema ${schema} was missing`)) })
+    const deep = await ok(c.call<VerifyResult>('backups:verify', { backupId: rec.id, deep: true }))
+    expect(deep).toMatchObject({ ok: true, level: 'deep', message: expect.stringMatching(/holds no schema.*restored into scratch tables and match/) })
+    expect(deep.tables).toContainEqual({ table: 'public.tenants', expected: 1, found: 1 })
+    expect((await db.client.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1`, [schema])).rows[0].n).toBe(0)
+
+    // restore as a copy: refused, saying there is no schema to restore
+    const copy = c.call('backups:restore', { backupId: rec.id, mode: 'copy', newSlug: `${login}-gone-copy`, newName: 'Copy' })
+    if (admin) await refused(copy, 'UNSUPPORTED', /holds no schema \(the tenant's schema .* was already missing when it was backed up\).*A copy would be a tenant whose schema does not exist/)
+    else await refused(copy, 'FORBIDDEN', /needs the admin console role/)
+    expect((await db.client.query(`SELECT count(*)::int AS n FROM public.tenants WHERE slug = $1`, [`${login}-gone-copy`])).rows[0].n).toBe(0)
+
+    // hard delete: allowed on that backup (admins); support refused
+    const del = () => c.call('lifecycle:hardDelete', { id, confirmSlug: slug, expectedSchema: schema, overrideReason: 'matrix test' })
+    if (!admin) {
+      await refused(del(), 'FORBIDDEN', /needs the admin console role/)
+      expect(await status(id)).toBe('cancelled')
+      return
+    }
+    const preview = await ok(c.call<{ canDelete: boolean; backup: { schemaMissing: boolean } | null }>('lifecycle:deletePreview', { id }))
+    expect(preview).toMatchObject({ canDelete: true, backup: { schemaMissing: true } })
+    await ok(del())
+    expect(await status(id)).toBeUndefined()
+
+    // restore into the same tenant: its rows come back, the message says there is no schema
+    const back = await ok(c.call<{ schema: string; tables: number; warnings: string[] }>('backups:restore', { backupId: rec.id, mode: 'same' }))
+    expect(back.tables).toBe(0)
+    expect(back.warnings).toContainEqual(expect.stringMatching(/holds no schema.*only its public rows were restored, and the tenant still has no schema/))
+    expect(await status(id)).toBe('cancelled')
+    expect((await db.client.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1`, [schema])).rows[0].n).toBe(0)
+  })
+
+  it('a backup taken while the schema was missing no longer counts once a schema of that name exists', async () => {
+    const slug = 'back-again'
+    const schema = 'tenant_back_again'
+    const id = (await ok(cons.superuser.call<{ tenantId: string }>('lifecycle:create', { ...CREATE, slug }))).tenantId
+    await ok(cons.superuser.call('lifecycle:cancel', { id }))
+    await db.client.query(`ALTER SCHEMA ${schema} RENAME TO back_again_aside`)
+    expect((await exportNow(cons.superuser, id, `back-again-${layout}`)).status).toBe('succeeded')
+    expect((await latestBackup(id)).schemaMissing).toBe(true)
+    await db.client.query(`ALTER SCHEMA back_again_aside RENAME TO ${schema}`)
+    // the preview says why, and the database function refuses on its own
+    const preview = await ok(cons.superuser.call<{ canDelete: boolean; blockers: string[] }>('lifecycle:deletePreview', { id }))
+    expect(preview.canDelete).toBe(false)
+    expect(preview.blockers).toContainEqual(expect.stringMatching(/holds no schema .* but schema tenant_back_again exists now\. Back the tenant up again/))
+    await refused(
+      cons.superuser.call('lifecycle:hardDelete', { id, confirmSlug: slug, expectedSchema: schema, overrideReason: 'matrix test' }),
+      'CONFLICT',
+      /no verified backup of tenant back-again younger than 24 hours/
+    )
+    expect((await db.client.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1`, [schema])).rows[0].n).toBe(1)
+    // a restore of rows alone is refused while the schema exists
+    const rec = (await latestBackup(id))
+    await refused(cons.superuser.call('backups:restore', { backupId: rec.id, mode: 'same' }), 'CONFLICT', /holds no schema .* but schema tenant_back_again exists now/)
   })
 })

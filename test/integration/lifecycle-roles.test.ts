@@ -67,7 +67,7 @@ describe('roles', () => {
     const id = await created(asAdmin, 'by-alice')
     const o = await db.client.query(`SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'tenant_by_alice'`)
     expect(o.rows[0].owner).toBe('nchat_console_admin')
-    await db.client.query(`BEGIN; SET LOCAL ROLE ${app}; INSERT INTO tenant_by_alice.channels (name) VALUES ('general'); COMMIT`)
+    await db.client.query(`BEGIN; SET LOCAL ROLE ${app}; INSERT INTO tenant_by_alice.nchat_channels (name) VALUES ('general'); COMMIT`)
     const log = await db.client.query(`SELECT db_role, operator_email FROM console.operator_log WHERE tenant_id = $1`, [id])
     expect(log.rows[0]).toEqual({ db_role: alice.name, operator_email: 'ops@example.com' })
   })
@@ -118,7 +118,7 @@ describe('roles', () => {
     expect(await refused(`SELECT console.protect_schema('x')`)).toBe('42501')
     expect(await refused(`DELETE FROM console.operator_log`)).toBe('42501')
     // ...while it may read tenant schemas (backups) and the tenant is untouched.
-    expect(await refused('SELECT count(*) FROM tenant_db_refuses.users')).toBe('allowed')
+    expect(await refused('SELECT count(*) FROM tenant_db_refuses.nchat_users')).toBe('allowed')
     expect((await db.client.query('SELECT status FROM public.tenants WHERE id = $1', [id])).rows[0].status).toBe('cancelled')
     expect((await db.client.query(`SELECT to_regnamespace('tenant_db_refuses') IS NOT NULL AS ok`)).rows[0].ok).toBe(true)
   })

@@ -47,7 +47,7 @@ describe('create', () => {
     expect(t.limits).toEqual(PLANS.pro.limits)
     expect(t.features).toEqual(PLANS.pro.features)
     expect((await db.client.query('SELECT count(*)::int AS n FROM public.tenant_settings WHERE tenant_id = $1', [out.tenantId])).rows[0].n).toBe(1)
-    const users = await db.client.query('SELECT email, display_name, role FROM tenant_acme.users')
+    const users = await db.client.query('SELECT email, display_name, role FROM tenant_acme.nchat_users')
     expect(users.rows).toEqual([{ email: 'john@acme.test', display_name: 'John Doe', role: 'owner' }])
     const a = await audit(out.tenantId)
     expect(a).toHaveLength(1)
@@ -57,7 +57,7 @@ describe('create', () => {
     expect(o[0]).toMatchObject({ action: 'tenant.create', operator_email: 'ops@example.com', tenant_slug: 'acme', outcome: 'ok' })
     // Support can read the new schema (backups).
     const g = await db.client.query(`SELECT has_schema_privilege('nchat_console_support', 'tenant_acme', 'USAGE') AS u,
-                                            has_table_privilege('nchat_console_support', 'tenant_acme.messages', 'SELECT') AS s`)
+                                            has_table_privilege('nchat_console_support', 'tenant_acme.nchat_messages', 'SELECT') AS s`)
     expect(g.rows[0]).toEqual({ u: true, s: true })
   })
 
@@ -293,7 +293,7 @@ describe('bulk', () => {
 describe('hard delete', () => {
   it('refuses until cancelled, past grace, backed up and confirmed; then drops everything but the operator log', async () => {
     const { tenantId } = await create('gone-co')
-    await db.client.query(`INSERT INTO tenant_gone_co.channels (name) VALUES ('general')`)
+    await db.client.query(`INSERT INTO tenant_gone_co.nchat_channels (name) VALUES ('general')`)
     const del = (extra: Record<string, unknown> = {}) =>
       con.call('lifecycle:hardDelete', { id: tenantId, confirmSlug: 'gone-co', expectedSchema: 'tenant_gone_co', ...extra })
     const code = async (extra: Record<string, unknown> = {}) => {
@@ -306,7 +306,7 @@ describe('hard delete', () => {
     let p = (await con.call('lifecycle:deletePreview', { id: tenantId })) as { ok: true; data: { insideGrace: boolean; blockers: string[]; tables: { name: string; rows: number }[]; totalRows: number } }
     expect(p.data.insideGrace).toBe(true)
     expect(p.data.blockers.join(' ')).toMatch(/backup/)
-    expect(p.data.tables.find((t) => t.name === 'channels')?.rows).toBe(1)
+    expect(p.data.tables.find((t) => t.name === 'nchat_channels')?.rows).toBe(1)
     expect(p.data.totalRows).toBe(2) // owner + channel
     await db.client.query(`UPDATE public.tenants SET cancelled_at = now() - interval '31 days' WHERE id = $1`, [tenantId])
     expect(await code()).toBe('CONFLICT') // no verified backup
@@ -325,7 +325,7 @@ describe('hard delete', () => {
     const log = await oplog(tenantId)
     const last = log[log.length - 1]
     expect(last).toMatchObject({ action: 'tenant.hard_delete', outcome: 'ok', tenant_slug: 'gone-co', operator_email: 'ops@example.com' })
-    expect(last.params.tables).toContain('messages')
+    expect(last.params.tables).toContain('nchat_messages')
     expect(log.filter((l) => l.outcome === 'refused').length).toBeGreaterThanOrEqual(5)
   })
 

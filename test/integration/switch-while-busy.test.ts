@@ -22,7 +22,7 @@ it('a connection change waits for a running backup; cancelAll (quit) cancels it 
   try {
     await ctx.db.setTarget(targetFromUrl(db.url, { pgBinDir: inject('pgBinDir') }))
     await locker.query('BEGIN')
-    await locker.query('LOCK TABLE tenant_busy.users IN ACCESS EXCLUSIVE MODE') // the backup waits here
+    await locker.query('LOCK TABLE tenant_busy.nchat_users IN ACCESS EXCLUSIVE MODE') // the backup waits here
     const folder = mkdtempSync(join(tmpdir(), 'nchat-busy-'))
     const file = join(folder, 'busy.nchatbak')
     platform.nextSavePath = file

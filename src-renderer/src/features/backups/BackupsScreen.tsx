@@ -153,7 +153,9 @@ function RestoreProgress({ job }: { job: BackupProgress | undefined }) {
 
 function RestoreDialog({ rec, job, onClose }: { rec: BackupRecord | null; job: BackupProgress | undefined; onClose(): void }) {
   const restore = useRestoreBackup()
-  const [mode, setMode] = useState<'same' | 'copy'>('copy')
+  // A backup without a schema holds public rows only: it never becomes a copy (a tenant with no schema).
+  const noSchema = rec?.schemaMissing === true
+  const [mode, setMode] = useState<'same' | 'copy'>(noSchema ? 'same' : 'copy')
   const [slug, setSlug] = useState(rec ? `${rec.tenantSlug.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-copy` : '')
   const [confirm, setConfirm] = useState('')
   const sameNeedsConfirm = mode === 'same' && rec !== null && confirm !== rec.tenantSlug
@@ -166,9 +168,15 @@ function RestoreDialog({ rec, job, onClose }: { rec: BackupRecord | null; job: B
             {rec.fileName} · {formatBytes(rec.sizeBytes)} · {formatDateTime(rec.startedAt)}
           </p>
         )}
+        {noSchema && (
+          <p className="small" data-testid="restore-no-schema">
+            This backup holds no schema: the tenant&apos;s schema was already missing when it was backed up. There is no schema to restore; restoring it into the
+            same tenant brings back its public rows only (while the tenant still has no schema). It cannot become a copy.
+          </p>
+        )}
         <fieldset className="bk-fieldset" disabled={restore.isPending}>
           <label className="bk-radio">
-            <input type="radio" checked={mode === 'copy'} onChange={() => setMode('copy')} /> As a new tenant (copy) — the source stays untouched
+            <input type="radio" checked={mode === 'copy'} disabled={noSchema} onChange={() => setMode('copy')} /> As a new tenant (copy) — the source stays untouched
           </label>
           {mode === 'copy' && (
             <label className="bk-field">
@@ -177,8 +185,8 @@ function RestoreDialog({ rec, job, onClose }: { rec: BackupRecord | null; job: B
             </label>
           )}
           <label className="bk-radio">
-            <input type="radio" checked={mode === 'same'} onChange={() => setMode('same')} /> Into the same tenant — replaces its schema and rows (a safety backup is
-            taken first)
+            <input type="radio" checked={mode === 'same'} onChange={() => setMode('same')} /> Into the same tenant — replaces its{' '}
+            {noSchema ? 'public rows' : 'schema and rows'} (a safety backup is taken first)
           </label>
           {mode === 'same' && rec && (
             <label className="bk-field">
@@ -241,6 +249,11 @@ function CatalogRow({ r, admin, onRestore }: { r: BackupRecord; admin: boolean; 
       <td className="bk-path" title={r.filePath}>
         {r.fileName}
         {r.kind !== 'export' && <span className="muted small"> · {r.kind}</span>}
+        {r.schemaMissing && (
+          <div className="small" data-testid="backup-no-schema" title="The tenant's schema did not exist when this backup was taken">
+            <Pill tone="amber">no schema</Pill> public rows only
+          </div>
+        )}
         {r.status === 'succeeded' && !r.fileExists && <div className="bk-error small">File no longer there</div>}
       </td>
       <td className="num">{formatBytes(r.sizeBytes)}</td>

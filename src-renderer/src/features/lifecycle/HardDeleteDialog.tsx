@@ -103,7 +103,10 @@ export function HardDeleteDialog({
               {p.graceDays} days{p.graceEndsAt ? `, ${p.insideGrace ? 'ends' : 'ended'} ${formatDateTime(p.graceEndsAt)}` : ''}
             </dd>
             <dt>Verified backup</dt>
-            <dd>{p.backup ? `${p.backup.fileName}, verified ${formatRelative(p.backup.verifiedAt)}` : <span className="lc-bad">none younger than 24 hours</span>}</dd>
+            <dd>
+              {p.backup ? `${p.backup.fileName}, verified ${formatRelative(p.backup.verifiedAt)}` : <span className="lc-bad">none younger than 24 hours</span>}
+              {p.backup?.schemaMissing && <div className="small">Public rows only: the tenant's schema was missing when it was backed up.</div>}
+            </dd>
           </dl>
           {p.blockers.length > 0 && (
             <div className="lc-blockers" role="alert" data-testid="lc-blockers">
