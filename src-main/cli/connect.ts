@@ -54,12 +54,20 @@ export function flagValue(flags: Map<string, string[]>, name: string): string | 
   return v[0]
 }
 
-/** --dns-server and --check-ca-file override the profile's reachability settings. */
+/** --dns-server, --check-ca-file and --check-https-port override the profile's reachability settings. */
 function checkFlags(target: ConnectionTarget, flags: Map<string, string[]>): void {
   const dnsServer = flagValue(flags, 'dns-server')
   const caFile = flagValue(flags, 'check-ca-file')
-  if (dnsServer === undefined && caFile === undefined) return
-  target.checks = { ...target.checks, ...(dnsServer !== undefined ? { dnsServer } : {}), ...(caFile !== undefined ? { caFile: resolve(caFile) } : {}) }
+  const port = flagValue(flags, 'check-https-port')
+  if (dnsServer === undefined && caFile === undefined && port === undefined) return
+  const httpsPort = port === undefined ? undefined : Number(port)
+  if (httpsPort !== undefined && !(Number.isInteger(httpsPort) && httpsPort >= 1 && httpsPort <= 65535)) throw new AppError('INVALID_INPUT', '--check-https-port must be a port number (1-65535).')
+  target.checks = {
+    ...target.checks,
+    ...(dnsServer !== undefined ? { dnsServer } : {}),
+    ...(caFile !== undefined ? { caFile: resolve(caFile) } : {}),
+    ...(httpsPort !== undefined ? { httpsPort } : {})
+  }
 }
 
 export async function connect(flags: Map<string, string[]>, env: NodeJS.ProcessEnv): Promise<Connection> {

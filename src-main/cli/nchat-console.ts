@@ -75,7 +75,8 @@ const CONNECTION_FLAGS: GlobalFlag[] = [
   { name: 'tenant-prefix', kind: 'string', help: 'tenant schema prefix with --database-url (default tenant_)' },
   { name: 'base-domain', kind: 'string', help: "the app's base domain, for reachability checks (a profile gives its own; or NCHAT_BASE_DOMAIN)" },
   { name: 'dns-server', kind: 'string', help: 'DNS server for reachability checks, ip or ip:port (default: the system resolver)' },
-  { name: 'check-ca-file', kind: 'string', help: 'an extra CA certificate (PEM file) trusted by reachability checks' }
+  { name: 'check-ca-file', kind: 'string', help: 'an extra CA certificate (PEM file) trusted by reachability checks' },
+  { name: 'check-https-port', kind: 'string', help: 'the port reachability checks connect to (default 443)' }
 ]
 const OUTPUT_FLAGS: GlobalFlag[] = [
   { name: 'json', kind: 'switch', help: 'print exactly the data the call returns, as JSON' },

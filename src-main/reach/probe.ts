@@ -29,7 +29,8 @@ export interface Endpoint {
   timeoutMs: number
 }
 
-const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'])
+// Dates and the host name are judged on their own (the handshake reports only one error).
+const NOT_CHAIN_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID'])
 const DAY = 86_400_000
 
 function namesOf(cert: tls.PeerCertificate): string[] {
@@ -85,7 +86,7 @@ export function probeTls(ep: Endpoint, now = Date.now()): Promise<TlsResult> {
           validFrom: new Date(cert.valid_from).toISOString(),
           validTo: validTo.toISOString(),
           daysLeft: Math.floor((validTo.getTime() - now) / DAY),
-          chainError: authError && !DATE_ERRORS.has(authError) ? authError : null,
+          chainError: authError && !NOT_CHAIN_ERRORS.has(authError) ? authError : null,
           nameError: identity ? identity.message : null
         }
       })

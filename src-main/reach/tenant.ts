@@ -11,11 +11,21 @@ export const MAX_CUSTOM_DOMAINS = 10
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 
 function recordStep(t: TenantFacts): Omit<ReachStep, 'durationMs'> {
-  const evidence = [`public.tenants: slug ${t.slug}, status ${t.status}`]
+  const evidence = [`public.tenants: slug ${t.slug}, status ${t.status}`, "the app finds only active and trial tenants (get_tenant_by_subdomain, get_tenant_by_domain)"]
   const title = 'Tenant record'
   switch (t.status) {
     case 'active':
     case 'trial':
+      if (t.slug !== t.slug.toLowerCase()) {
+        return {
+          kind: 'record',
+          title,
+          status: 'warn',
+          summary: `The slug "${t.slug}" has upper-case letters: browsers send host names in lower case, so the app's exact slug lookup does not find ${t.slug.toLowerCase()}`,
+          evidence,
+          fix: `Give the tenant a lower-case slug, or make sure the app compares slugs without case.`
+        }
+      }
       return { kind: 'record', title, status: 'pass', summary: `The tenant exists and is ${t.status}`, evidence, fix: null }
     case 'suspended':
     case 'cancelled':
@@ -23,12 +33,12 @@ function recordStep(t: TenantFacts): Omit<ReachStep, 'durationMs'> {
         kind: 'record',
         title,
         status: 'warn',
-        summary: `The tenant is ${t.status}: the app turns its users away even when the host answers`,
+        summary: `The tenant is ${t.status}: the app answers "Tenant not found" for it even when every host below is right`,
         evidence,
         fix: t.status === 'suspended' ? 'If it should be served, reactivate it (Tenant actions → Reactivate).' : 'If it should be served, restore it (Tenant actions → Restore).'
       }
     default:
-      return { kind: 'record', title, status: 'warn', summary: `The tenant's status is ${t.status}: the app may not serve it yet`, evidence, fix: 'Activate the tenant when its setup is finished.' }
+      return { kind: 'record', title, status: 'warn', summary: `The tenant's status is ${t.status}: the app answers "Tenant not found" for it until it is active`, evidence, fix: 'Activate the tenant when its setup is finished.' }
   }
 }
 
