@@ -199,6 +199,8 @@ export interface HttpsServer {
   port: number
   /** Host names asked (the Host header), in order. */
   requests: string[]
+  /** What /api/health answers per host (may be changed while the server runs). */
+  replies: Record<string, HealthReply>
   close(): Promise<void>
 }
 
@@ -222,6 +224,7 @@ export async function startHttpsServer(opts: { certs: Record<string, { key: stri
   return {
     port: (server.address() as AddressInfo).port,
     requests,
+    replies: opts.replies,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections()
