@@ -9,6 +9,10 @@ import { createRegistry, handlers, type Registry } from '../../src-main/ipc'
 import { ROOT } from '../support/cli'
 import { freshDatabase } from '../support/db'
 import { registryCalls } from '../support/registry-calls'
+import { nchatConsole } from '../support/console-cli'
+import { ProfileFields } from '../../src-preload/contract'
+import { targetFor } from '../../src-main/profiles'
+import { dropRole, loginRole, urlFor } from './lifecycle-support'
 import { HEALTHY, certDate, makePki, startDnsServer, startHttpsServer, type DnsServer, type HttpsServer, type Pki } from '../support/reach-servers'
 
 /**
@@ -84,6 +88,7 @@ describe('reachability against local DNS and HTTPS servers', () => {
         'chat.expired.test': HEALTHY,
         'chat.other.test': HEALTHY,
         'downco.nchat.test': HEALTHY,
+        'wrongco.nchat.test': HEALTHY,
         'chat.down.test': { status: 503, body: JSON.stringify({ status: 'down', reason: 'database unavailable' }) }
         // lost.nchat.test: not known to the "app", which answers 404 Tenant not found.
       }
@@ -105,7 +110,13 @@ describe('reachability against local DNS and HTTPS servers', () => {
     await ctx.db.setTarget(target())
     registry = createRegistry(ctx, handlers, () => true)
   })
+  let support: { name: string; password: string } | null = null
   afterAll(async () => {
+    if (support && db) {
+      const admin = new URL(db.url)
+      admin.pathname = '/postgres'
+      await dropRole(admin.toString(), support.name).catch(() => {})
+    }
     await ctx?.db.close()
     await web?.close()
     await dns?.close()
@@ -250,5 +261,34 @@ describe('reachability against local DNS and HTTPS servers', () => {
     } finally {
       await ctx.db.setTarget(target())
     }
+  })
+
+  it('a profile carries its base domain, DNS server and extra CA into the connection', () => {
+    const fields = ProfileFields.parse({ name: 'P', environment: 'staging', host: 'db', database: 'd', user: 'u', operatorName: 'O', operatorEmail: 'o@x.io', baseDomain: ' Chat.Example.COM ', dnsServer: '10.0.0.2:5353', checkCaFile: '/etc/ca.pem' })
+    expect(fields.baseDomain).toBe('chat.example.com')
+    const t = targetFor({ ...fields, id: randomUUID() }, {})
+    expect(t.baseDomain).toBe('chat.example.com')
+    expect(t.checks).toEqual({ dnsServer: '10.0.0.2:5353', caFile: '/etc/ca.pem' })
+    expect(ProfileFields.safeParse({ ...fields, baseDomain: 'https://chat.example.com/' }).success).toBe(false)
+    expect(ProfileFields.safeParse({ ...fields, dnsServer: 'dns.example.com' }).success).toBe(false)
+    // Left out: empty, and the connection names no base domain.
+    const bare = ProfileFields.parse({ name: 'P', environment: 'staging', host: 'db', database: 'd', user: 'u', operatorName: 'O', operatorEmail: 'o@x.io' })
+    expect(targetFor({ ...bare, id: randomUUID() }, {}).baseDomain).toBeNull()
+  })
+
+  it('the command line: a support login runs reach tenant with the check flags (read-only, no operator needed)', async () => {
+    support = await loginRole(db.client, 'nchat_console_support', 'reachsup')
+    const url = urlFor(db.url, support.name, support.password)
+    const flags = ['--database-url', url, '--base-domain', BASE, '--dns-server', dns.address, '--check-ca-file', pki.caFile, '--check-https-port', String(web.port)]
+    const r = await nchatConsole(['reach', 'tenant', '--id', tenants.wrongco.id, '--json', ...flags])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.stdout) as TenantReachability
+    expect(out.status).toBe('fail')
+    expect(step(host(out, 'subdomain'), 'health').status).toBe('pass')
+    expect(step(host(out, 'custom'), 'dns').summary).toContain('is a CNAME to old-host.example.test')
+    const e = await nchatConsole(['reach', 'app-endpoint', '--json', ...flags])
+    expect(e.code).toBe(0)
+    expect(JSON.parse(e.stdout)).toMatchObject({ configured: true, state: 'up', httpStatus: 200 })
   })
 })
