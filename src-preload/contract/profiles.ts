@@ -60,7 +60,7 @@ export const ProfileFields = z.strictObject({
     .trim()
     .toLowerCase()
     .max(253)
-    .regex(/^$|^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, 'must be a domain name like nchat.example.com')
+    .regex(/^$|^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, 'must be a domain name like nchat.example.com')
     .default(''),
   /** DNS server for reachability checks ("10.0.0.2" or "10.0.0.2:5353"); empty: the system's. */
   dnsServer: z
