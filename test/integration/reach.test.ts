@@ -12,6 +12,7 @@ import { registryCalls } from '../support/registry-calls'
 import { nchatConsole } from '../support/console-cli'
 import { ProfileFields } from '../../src-preload/contract'
 import { targetFor } from '../../src-main/profiles'
+import { ReachService } from '../../src-main/reach'
 import { dropRole, loginRole, urlFor } from './lifecycle-support'
 import { HEALTHY, certDate, makePki, startDnsServer, startHttpsServer, type DnsServer, type HttpsServer, type Pki } from '../support/reach-servers'
 
@@ -31,6 +32,8 @@ const tenants = {
   downco: { id: randomUUID(), domain: 'chat.down.test' },
   ghostco: { id: randomUUID(), domain: 'chat.missing.test' },
   closedco: { id: randomUUID(), domain: 'chat.closed.test' },
+  quietco: { id: randomUUID(), domain: 'chat.quiet.test' },
+  stallco: { id: randomUUID(), domain: 'chat.stall.test' },
   lost: { id: randomUUID(), domain: null },
   sleepy: { id: randomUUID(), domain: null }
 }
@@ -80,6 +83,7 @@ describe('reachability against local DNS and HTTPS servers', () => {
       },
       // Any other name (chat.other.test) gets a certificate for another name.
       fallback: pki.leaf('unrelated', ['unrelated.test']),
+      stall: ['chat.stall.test'],
       replies: {
         [BASE]: HEALTHY,
         'acme.nchat.test': HEALTHY,
@@ -103,7 +107,10 @@ describe('reachability against local DNS and HTTPS servers', () => {
       'chat.other.test': { CNAME: `otherco.${BASE}` },
       'chat.down.test': { CNAME: BASE },
       // An old address where nothing listens any more.
-      'chat.closed.test': { A: ['127.0.0.2'] }
+      'chat.closed.test': { A: ['127.0.0.2'] },
+      // A name the DNS server never answers for, and a host whose TLS handshake never ends.
+      'chat.quiet.test': { silent: true },
+      'chat.stall.test': { CNAME: BASE }
       // chat.missing.test: NXDOMAIN
     })
     ctx = createContext({ platform: { emit() {} } as never, migrationsDir: join(ROOT, 'migrations') })
@@ -290,5 +297,18 @@ describe('reachability against local DNS and HTTPS servers', () => {
     const e = await nchatConsole(['reach', 'app-endpoint', '--json', ...flags])
     expect(e.code).toBe(0)
     expect(JSON.parse(e.stdout)).toMatchObject({ configured: true, state: 'up', httpStatus: 200 })
+  })
+
+  it('every step has a time limit: a silent DNS server and a stalled TLS handshake fail in words', async () => {
+    const quick = new ReachService(ctx.db, ctx.session, { timeoutMs: 800 })
+    const quiet = host(await quick.tenant(tenants.quietco.id), 'custom')
+    expect(step(quiet, 'dns').status).toBe('fail')
+    expect(step(quiet, 'dns').summary).toBe(`the DNS server ${dns.address} did not answer for chat.quiet.test in time`)
+    expect(step(quiet, 'tls').status).toBe('skipped')
+    const stalled = host(await quick.tenant(tenants.stallco.id), 'custom')
+    expect(step(stalled, 'dns').status).toBe('pass')
+    expect(step(stalled, 'tls').status).toBe('fail')
+    expect(step(stalled, 'tls').summary).toBe(`no TLS handshake with 127.0.0.1:${web.port} within 0.8 s`)
+    expect(step(stalled, 'health').status).toBe('skipped')
   })
 })

@@ -18,6 +18,8 @@ import { createSecureContext, type SecureContext } from 'node:tls'
 export interface ZoneEntry {
   A?: string[]
   CNAME?: string
+  /** Never answer a query for this name (a resolver that times out). */
+  silent?: true
 }
 /** Names (lower case, no trailing dot; `*.example.test` for a wildcard) and their records. */
 export type Zone = Record<string, ZoneEntry>
@@ -103,7 +105,9 @@ export async function startDnsServer(zone: Zone): Promise<DnsServer> {
   const server: DnsServer = { address: '', queries, zone, close: () => new Promise((ok) => socket.close(() => ok())) }
   socket.on('message', (msg, from) => {
     try {
-      queries.push(readName(msg, 12).name.toLowerCase())
+      const name = readName(msg, 12).name.toLowerCase()
+      queries.push(name)
+      if (server.zone[name]?.silent) return
       socket.send(answer(server.zone, msg), from.port, from.address)
     } catch {
       /* a malformed query gets no answer */
@@ -209,11 +213,17 @@ export interface HttpsServer {
  * `fallback` for any other name; `/api/health` answers `replies[host]`, else 404 with
  * "Tenant not found" (what the app says for a host it does not know).
  */
-export async function startHttpsServer(opts: { certs: Record<string, { key: string; cert: string }>; fallback: { key: string; cert: string }; replies: Record<string, HealthReply> }): Promise<HttpsServer> {
+export async function startHttpsServer(opts: {
+  certs: Record<string, { key: string; cert: string }>
+  fallback: { key: string; cert: string }
+  replies: Record<string, HealthReply>
+  /** Names whose TLS handshake never completes (the server waits forever). */
+  stall?: string[]
+}): Promise<HttpsServer> {
   const contexts = new Map<string, SecureContext>(Object.entries(opts.certs).map(([n, c]) => [n, createSecureContext(c)]))
   const pick = (name: string) => contexts.get(name) ?? contexts.get(`*.${name.slice(name.indexOf('.') + 1)}`)
   const requests: string[] = []
-  const server: Server = createServer({ ...opts.fallback, SNICallback: (name, cb) => cb(null, pick(name.toLowerCase())) }, (req, res) => {
+  const server: Server = createServer({ ...opts.fallback, SNICallback: (name, cb) => (opts.stall?.includes(name.toLowerCase()) ? undefined : cb(null, pick(name.toLowerCase()))) }, (req, res) => {
     const host = String(req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase()
     requests.push(host)
     const reply = req.url === '/api/health' ? (opts.replies[host] ?? { status: 404, body: JSON.stringify({ error: 'Tenant not found' }) }) : { status: 404, body: 'not here' }
