@@ -1,5 +1,5 @@
 import { checkHostname, type ReachHost, type ReachStep, type TenantReachability } from '../../src-preload/contract'
-import { Dns } from './dns'
+import { Dns, type DnsAnswer } from './dns'
 import { probeTls, type Endpoint } from './probe'
 import type { ReachSettings } from './settings'
 import { dnsStep, healthStep, skipped, timed, tlsStep, worst, type Expectation } from './steps'
@@ -53,8 +53,9 @@ async function checkHost(x: Expectation, t: TenantFacts, dns: Dns, settings: Rea
     )
     return { host: x.host, role: x.role, steps, status: 'fail' }
   }
-  const ans = await dns.lookup(x.host)
+  let ans: DnsAnswer = { cnames: [], addresses: [], error: null }
   const d = await timed(async () => {
+    ans = await dns.lookup(x.host)
     const s = dnsStep(ans, x, dns.label)
     if (unverified && s.status === 'pass') {
       return { ...s, status: 'warn', summary: `${s.summary}; but tenant_domains marks it unverified`, fix: 'Run the app\'s domain verification for it: the app may not serve an unverified domain.' }
