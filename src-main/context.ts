@@ -14,6 +14,7 @@ import { InsightsService } from './insights'
 import { HealthService } from './health'
 import { AuditService, Maintenance } from './audit'
 import { BillingService, type BillingOptions } from './billing'
+import { ReachService } from './reach'
 
 export type { FileDialogOptions, Platform } from './platform/platform'
 
@@ -33,6 +34,7 @@ export interface AppContext {
   audit: AuditService
   maintenance: Maintenance
   billing: BillingService
+  reach: ReachService
   platform: Platform
   migrationsDir: string
   profiles: ProfileService
@@ -85,6 +87,7 @@ export function createContext(opts: {
     health: new HealthService(db, session, opts.platform),
     audit: new AuditService(db, session, opts.platform),
     maintenance: new Maintenance(db, session),
+    reach: new ReachService(db, session),
     platform: opts.platform,
     migrationsDir: opts.migrationsDir,
     profileStore,

@@ -54,6 +54,22 @@ export function flagValue(flags: Map<string, string[]>, name: string): string | 
   return v[0]
 }
 
+/** --dns-server, --check-ca-file and --check-https-port override the profile's reachability settings. */
+function checkFlags(target: ConnectionTarget, flags: Map<string, string[]>): void {
+  const dnsServer = flagValue(flags, 'dns-server')
+  const caFile = flagValue(flags, 'check-ca-file')
+  const port = flagValue(flags, 'check-https-port')
+  if (dnsServer === undefined && caFile === undefined && port === undefined) return
+  const httpsPort = port === undefined ? undefined : Number(port)
+  if (httpsPort !== undefined && !(Number.isInteger(httpsPort) && httpsPort >= 1 && httpsPort <= 65535)) throw new AppError('INVALID_INPUT', '--check-https-port must be a port number (1-65535).')
+  target.checks = {
+    ...target.checks,
+    ...(dnsServer !== undefined ? { dnsServer } : {}),
+    ...(caFile !== undefined ? { caFile: resolve(caFile) } : {}),
+    ...(httpsPort !== undefined ? { httpsPort } : {})
+  }
+}
+
 export async function connect(flags: Map<string, string[]>, env: NodeJS.ProcessEnv): Promise<Connection> {
   const userDataDir = resolve(flagValue(flags, 'user-data-dir') ?? defaultUserDataDir(env))
   const url = flagValue(flags, 'database-url') ?? (env.NCHAT_DATABASE_URL || undefined)
@@ -75,6 +91,8 @@ export async function connect(flags: Map<string, string[]>, env: NodeJS.ProcessE
       pgBinDir: flagValue(flags, 'pg-bin-dir') ?? null,
       operator: given ?? { name: '', email: '' }
     })
+    target.baseDomain = flagValue(flags, 'base-domain') ?? (env.NCHAT_BASE_DOMAIN || null)
+    checkFlags(target, flags)
     return { target, operator: given, secrets: NO_KEYCHAIN, userDataDir }
   }
   const secrets = new KeytarStore({ workerPath: join(ROOT, 'src-main/secrets/keytar-worker.ts'), appRoot: ROOT })
@@ -102,6 +120,8 @@ export async function connect(flags: Map<string, string[]>, env: NodeJS.ProcessE
   }
   const target = targetFor({ ...viewFields(p), id: p.id }, stored)
   if (flagValue(flags, 'pg-bin-dir')) target.pgBinDir = flagValue(flags, 'pg-bin-dir')!
+  if (flagValue(flags, 'base-domain')) target.baseDomain = flagValue(flags, 'base-domain')!
+  checkFlags(target, flags)
   const operator = given ?? (p.operatorName ? { name: p.operatorName, email: p.operatorEmail } : null)
   if (operator) target.operator = operator
   return { target, operator, secrets, userDataDir }

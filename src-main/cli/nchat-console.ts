@@ -50,7 +50,9 @@ const READ_ONLY = new Set<Channel>([
   'insights:exportCsv',
   'health:summary',
   'health:audit',
-  'health:cancelAudit'
+  'health:cancelAudit',
+  'reach:appEndpoint',
+  'reach:tenant'
 ])
 
 /** Channels that start a background job: the CLI waits for it to end. */
@@ -70,7 +72,11 @@ const CONNECTION_FLAGS: GlobalFlag[] = [
   { name: 'operator-email', kind: 'string', help: 'their email (or NCHAT_OPERATOR_EMAIL)' },
   { name: 'pg-bin-dir', kind: 'string', help: 'folder of pg_dump/pg_restore (default: PATH and the usual places)' },
   { name: 'template-schema', kind: 'string', help: 'template schema with --database-url (default nchat, or NCHAT_TEMPLATE_SCHEMA)' },
-  { name: 'tenant-prefix', kind: 'string', help: 'tenant schema prefix with --database-url (default tenant_)' }
+  { name: 'tenant-prefix', kind: 'string', help: 'tenant schema prefix with --database-url (default tenant_)' },
+  { name: 'base-domain', kind: 'string', help: "the app's base domain, for reachability checks (a profile gives its own; or NCHAT_BASE_DOMAIN)" },
+  { name: 'dns-server', kind: 'string', help: 'DNS server for reachability checks, ip or ip:port (default: the system resolver)' },
+  { name: 'check-ca-file', kind: 'string', help: 'an extra CA certificate (PEM file) trusted by reachability checks' },
+  { name: 'check-https-port', kind: 'string', help: 'the port reachability checks connect to (default 443)' }
 ]
 const OUTPUT_FLAGS: GlobalFlag[] = [
   { name: 'json', kind: 'switch', help: 'print exactly the data the call returns, as JSON' },

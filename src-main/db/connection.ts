@@ -22,6 +22,10 @@ export interface ConnectionTarget {
   redisUrl?: string | null
   stripeKey?: string | null
   pgBinDir?: string | null
+  /** The app's base domain (the profile's; null: not named). Tenants live at <slug>.<base domain>. */
+  baseDomain?: string | null
+  /** Reachability checks (src-main/reach): DNS server, extra CA file, HTTPS port (tests). */
+  checks?: { dnsServer?: string | null; caFile?: string | null; httpsPort?: number | null } | null
 }
 
 /** Anything that runs a parameterized query: a pool, a client, the manager. */

@@ -56,7 +56,8 @@ const TRANSITIONS: Record<TransitionKind, { to: string; from: string[]; action: 
 export class LifecycleService {
   readonly plans = new ClonePlanCache()
   private planGen = -1
-  private readonly baseDomain: string
+  /** NCHAT_BASE_DOMAIN (or the option), used when the connection's profile names none. */
+  private readonly fallbackBaseDomain: string
   private readonly allowedDomains: string[] | null
   readonly graceDays: number
   private readonly trialDays: number
@@ -69,7 +70,7 @@ export class LifecycleService {
     private readonly session: SessionService,
     opts: LifecycleOptions = {}
   ) {
-    this.baseDomain = (opts.baseDomain ?? process.env.NCHAT_BASE_DOMAIN ?? 'nchat.app').toLowerCase()
+    this.fallbackBaseDomain = (opts.baseDomain ?? process.env.NCHAT_BASE_DOMAIN ?? 'nchat.app').toLowerCase()
     const env = process.env.NCHAT_ALLOWED_CUSTOM_DOMAINS
     this.allowedDomains =
       opts.allowedDomains !== undefined
@@ -104,6 +105,11 @@ export class LifecycleService {
       throw new AppError('UNSUPPORTED', 'This database has no public.tenants table, so there are no tenants to manage.')
     }
     return layout
+  }
+
+  /** The profile's base domain when it names one, else the fallback. */
+  private get baseDomain(): string {
+    return this.db.target?.baseDomain?.toLowerCase() || this.fallbackBaseDomain
   }
 
   private clonePlans(): ClonePlanCache {

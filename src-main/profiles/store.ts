@@ -27,6 +27,9 @@ const StoredProfile = z.object({
   pgBinDir: z.string().max(1024).default(''),
   operatorName: z.string().max(100),
   operatorEmail: z.string().max(200),
+  baseDomain: z.string().max(253).default(''),
+  dnsServer: z.string().max(100).default(''),
+  checkCaFile: z.string().max(1024).default(''),
   secrets: z.object(Object.fromEntries(SECRET_KINDS.map((k) => [k, z.boolean().default(false)])) as Record<(typeof SECRET_KINDS)[number], z.ZodDefault<z.ZodBoolean>>),
   createdAt: z.string(),
   updatedAt: z.string()

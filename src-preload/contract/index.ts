@@ -91,6 +91,7 @@ import {
   type TenantBilling,
   type WebhookHealth
 } from './billing'
+import { ReachTenantInput, type AppEndpointStatus, type TenantReachability } from './reach'
 import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
@@ -115,6 +116,7 @@ export * from './insights'
 export * from './health'
 export * from './audit'
 export * from './billing'
+export * from './reach'
 
 /**
  * A channel: its zod input schema, and (type-only) the data it answers with.
@@ -199,7 +201,9 @@ export const contract = {
   'billing:openInvoice': channel<{ opened: boolean }>()(OpenInvoiceInput),
   'billing:reconcile': channel<ReconcileReport>()(BillingJobInput),
   'billing:fixDrift': channel<FixResult>()(FixDriftInput),
-  'billing:cancelSubscription': channel<CancelSubscriptionResult>()(CancelSubscriptionInput)
+  'billing:cancelSubscription': channel<CancelSubscriptionResult>()(CancelSubscriptionInput),
+  'reach:appEndpoint': channel<AppEndpointStatus>()(Empty),
+  'reach:tenant': channel<TenantReachability>()(ReachTenantInput)
 } as const
 
 export type Contract = typeof contract

@@ -50,7 +50,27 @@ export const ProfileFields = z.strictObject({
   /** Folder holding pg_dump and pg_restore; empty = search PATH and usual places. */
   pgBinDir: Path.default(''),
   operatorName: z.string().trim().min(1, 'is required').max(100),
-  operatorEmail: z.string().trim().email('must be an email address').max(200)
+  operatorEmail: z.string().trim().email('must be an email address').max(200),
+  /**
+   * The app's base domain (NEXT_PUBLIC_BASE_DOMAIN): tenants live at <slug>.<base domain>.
+   * Empty: the console uses NCHAT_BASE_DOMAIN, and reachability checks are not configured.
+   */
+  baseDomain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(253)
+    .regex(/^$|^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, 'must be a domain name like nchat.example.com')
+    .default(''),
+  /** DNS server for reachability checks ("10.0.0.2" or "10.0.0.2:5353"); empty: the system's. */
+  dnsServer: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^$|^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]+)$/, 'must be an IP address, optionally with :port')
+    .default(''),
+  /** An extra CA certificate (PEM file) trusted by reachability checks, for private deployments. */
+  checkCaFile: Path.default('')
 })
 export type ProfileFieldsInput = z.input<typeof ProfileFields>
 export type ProfileFieldsParsed = z.output<typeof ProfileFields>
@@ -109,6 +129,9 @@ export interface ProfileView {
   pgBinDir: string
   operatorName: string
   operatorEmail: string
+  baseDomain: string
+  dnsServer: string
+  checkCaFile: string
   /** Which secrets the keychain holds for this profile (never the values). */
   secrets: Record<SecretKind, boolean>
   createdAt: string

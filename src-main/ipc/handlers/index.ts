@@ -7,6 +7,7 @@ import { billingHandlers } from './billing'
 import { insightHandlers } from './insights'
 import { lifecycleHandlers } from './lifecycle'
 import { profileHandlers } from './profiles'
+import { reachHandlers } from './reach'
 import { sessionHandlers } from './session'
 import { tenantHandlers } from './tenants'
 
@@ -26,5 +27,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...insightHandlers,
   ...healthHandlers,
   ...auditHandlers,
-  ...billingHandlers
+  ...billingHandlers,
+  ...reachHandlers
 }

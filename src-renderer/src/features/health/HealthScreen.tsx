@@ -4,6 +4,7 @@ import { ErrorState } from '../../components/ErrorState'
 import { Pill } from '../../components/Pill'
 import { formatBytes, formatDateTime, formatInt, formatRelative } from '../../lib/format'
 import { useSession } from '../../shell/session'
+import { AppEndpointLine } from '../reach/AppEndpointLine'
 import { useApplyFix, useAudit, useHealthSummary } from './queries'
 import './health.css'
 
@@ -183,6 +184,7 @@ export function HealthScreen() {
       ) : (
         <div className="muted">Checking…</div>
       )}
+      <AppEndpointLine />
       {run.isError && <ErrorState error={run.error} onRetry={() => run.mutate()} compact />}
       {run.data ? (
         <Findings report={run.data} isAdmin={role === 'admin'} />

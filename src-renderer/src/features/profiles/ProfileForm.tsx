@@ -32,6 +32,9 @@ interface FormState {
   pgBinDir: string
   operatorName: string
   operatorEmail: string
+  baseDomain: string
+  dnsServer: string
+  checkCaFile: string
 }
 
 function initial(p: ProfileView | null): FormState {
@@ -52,7 +55,10 @@ function initial(p: ProfileView | null): FormState {
     redisUrl: p?.redisUrl ?? '',
     pgBinDir: p?.pgBinDir ?? '',
     operatorName: p?.operatorName ?? '',
-    operatorEmail: p?.operatorEmail ?? ''
+    operatorEmail: p?.operatorEmail ?? '',
+    baseDomain: p?.baseDomain ?? '',
+    dnsServer: p?.dnsServer ?? '',
+    checkCaFile: p?.checkCaFile ?? ''
   }
 }
 
@@ -205,7 +211,10 @@ export function ProfileForm({ profile, onDone, onCancel }: { profile: ProfileVie
     redisUrl: f.redisUrl,
     pgBinDir: f.pgBinDir,
     operatorName: f.operatorName,
-    operatorEmail: f.operatorEmail
+    operatorEmail: f.operatorEmail,
+    baseDomain: f.baseDomain,
+    dnsServer: f.dnsServer,
+    checkCaFile: f.checkCaFile
   })
 
   /** Typed secrets are read from the form only when a button is pressed. */
@@ -377,6 +386,24 @@ export function ProfileForm({ profile, onDone, onCancel }: { profile: ProfileVie
           <div className="pf-field pf-wide">
             <label htmlFor="pf-bin">pg_dump / pg_restore folder</label>
             <input id="pf-bin" value={f.pgBinDir} onChange={(e) => set('pgBinDir', e.target.value)} placeholder="Empty: search PATH and the usual places" spellCheck={false} />
+          </div>
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>The app's address (health endpoint and tenant reachability checks)</legend>
+        <div className="pf-grid">
+          <div className="pf-field pf-wide">
+            <label htmlFor="pf-base-domain">Base domain</label>
+            <input id="pf-base-domain" value={f.baseDomain} onChange={(e) => set('baseDomain', e.target.value)} placeholder="nchat.example.com (tenants at <slug>.nchat.example.com)" spellCheck={false} />
+          </div>
+          <div className="pf-field">
+            <label htmlFor="pf-dns">DNS server for checks</label>
+            <input id="pf-dns" value={f.dnsServer} onChange={(e) => set('dnsServer', e.target.value)} placeholder="Empty: the system's" spellCheck={false} />
+          </div>
+          <div className="pf-field pf-wide">
+            <label htmlFor="pf-check-ca">Extra CA certificate for checks (PEM file)</label>
+            <input id="pf-check-ca" value={f.checkCaFile} onChange={(e) => set('checkCaFile', e.target.value)} placeholder="Empty: the system's trusted authorities only" spellCheck={false} />
           </div>
         </div>
       </fieldset>

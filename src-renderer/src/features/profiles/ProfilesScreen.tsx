@@ -107,6 +107,7 @@ function ProfileCard({ p, active, onEdit }: { p: ProfileView; active: boolean; o
           {p.operatorName} &lt;{p.operatorEmail}&gt; · password {p.secrets.password ? 'in keychain' : 'none'}
           {p.secrets.stripeKey ? ' · Stripe key in keychain' : ''}
           {p.redisUrl ? ' · Redis' : ''}
+          {p.baseDomain ? ` · app at ${p.baseDomain}` : ''}
         </div>
         {err && (
           <div className="pf-error" role="alert" data-error-code={(err as { code?: string }).code}>

@@ -10,6 +10,7 @@ import { BackupTenantButton } from '../backups/BackupButtons'
 import { TenantActions } from '../lifecycle/TenantActions'
 import { UsageTab } from '../insights/UsageTab'
 import { BillingTab } from '../billing/BillingTab'
+import { ReachabilitySection } from '../reach/ReachabilitySection'
 
 const SAFE_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/i
 
@@ -185,6 +186,8 @@ function DetailBody({ t }: { t: TenantDetail }) {
           </table>
         )}
       </Section>
+
+      <ReachabilitySection key={t.id} tenantId={t.id} />
 
       <Section title="Status" aside={<StatusPill status={t.status} />}>
         <dl className="kv">
