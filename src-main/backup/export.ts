@@ -77,6 +77,12 @@ export class Exporter {
     await this.env.requireRunners()
     const [t] = await resolveTenants(this.env.db as unknown as pg.ClientBase, [tenantId])
     if (!t) throw new AppError('NOT_FOUND', 'That tenant no longer exists.')
+    return this.backupRefNow(t, opts)
+  }
+
+  /** backupTenantNow for a resolved tenant, or a schema no tenant row names (an orphan, before it is dropped). */
+  async backupRefNow(t: TenantRef, opts: { dir?: string } = {}): Promise<BackupRecord> {
+    await this.env.requireRunners()
     const dir = opts.dir ?? this.env.opts.backupsDir
     await mkdir(dir, { recursive: true }).catch(() => {})
     let outcome: ExportOutcome | undefined

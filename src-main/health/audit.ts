@@ -10,6 +10,7 @@ import type { AuditProgress, AuditReport, Finding, Severity } from '../../src-pr
 import { qualify, quoteIdent } from '../core/ident'
 import type { Queryable } from '../db/connection'
 import type { Layout } from '../db/layout'
+import { planDriftFindings } from './plan-drift'
 import { diffIsEmpty, diffKey, diffSchema, explainDrift, fingerprints, type SchemaDiff, type TableFingerprint } from './drift'
 
 const CHUNK = 400
@@ -161,6 +162,7 @@ export async function runAudit(deps: AuditDeps, jobId: string, signal: AbortSign
   // --- Security of the database as a whole.
   progress('security', doneCount, compared.length)
   await securityFindings(db, add)
+  await planDriftFindings(db, layout, add, notes)
   return done(false, doneCount)
 
   function done(cancelled: boolean, checked = 0): AuditReport {
