@@ -174,13 +174,13 @@ async function backups({ db, layout }: ChecklistDeps): Promise<ChecklistLine> {
 async function adminRoles({ db }: ChecklistDeps): Promise<ChecklistLine> {
   const text = 'Admin routes protected with super_admin role'
   const r = await db.query<{ policies: string[] | null; rls: boolean | null; admins: string[] | null; supers: string[] | null; grp: boolean }>(
-    `SELECT (SELECT array_agg(p.polname ORDER BY p.polname) FROM pg_policy p
+    `SELECT (SELECT array_agg(p.polname::text ORDER BY p.polname) FROM pg_policy p
               WHERE p.polrelid = to_regclass('public.tenants') AND coalesce(pg_get_expr(p.polqual, p.polrelid), '') LIKE '%super\\_admin%') AS policies,
             (SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass('public.tenants')) AS rls,
             EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'nchat_console_admin') AS grp,
-            (SELECT array_agg(r.rolname ORDER BY r.rolname) FROM pg_roles r
-              WHERE r.rolcanlogin AND EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = 'nchat_console_admin' AND pg_has_role(r.oid, g.oid, 'member'))) AS admins,
-            (SELECT array_agg(rolname ORDER BY rolname) FROM pg_roles WHERE rolsuper AND rolcanlogin) AS supers`
+            (SELECT array_agg(r.rolname::text ORDER BY r.rolname) FROM pg_roles r
+              WHERE r.rolcanlogin AND NOT r.rolsuper AND EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = 'nchat_console_admin' AND pg_has_role(r.oid, g.oid, 'member'))) AS admins,
+            (SELECT array_agg(rolname::text ORDER BY rolname) FROM pg_roles WHERE rolsuper AND rolcanlogin) AS supers`
   )
   const x = r.rows[0]!
   const list = (a: string[] | null) => (a?.length ? a.slice(0, 10).join(', ') + (a.length > 10 ? ', …' : '') : 'none')

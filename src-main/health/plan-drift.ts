@@ -71,7 +71,7 @@ export async function planDriftFindings(db: Queryable, layout: Layout, add: Add,
     const set = (part: 'limits' | 'features') =>
       `${part} = ${objOr(part)} || ${lit(JSON.stringify(d[part]))}::jsonb || ${has('metadata') ? objOr(`metadata -> 'consoleOverrides' -> '${part}'`) : `'{}'::jsonb`}`
     const fixSql =
-      `UPDATE public.tenants SET ${set('limits')},\n    ${set('features')}\n  WHERE ${quoteIdent(planCol)} = ${lit(p)} AND id IN (${named.map((t) => lit(t.id)).join(', ')});` +
+      `UPDATE public.tenants SET ${set('limits')}, ${set('features')} WHERE ${quoteIdent(planCol)} = ${lit(p)} AND id IN (${named.map((t) => lit(t.id)).join(', ')});` +
       (rows.length > FIX_TENANTS ? `\n-- … and the same for ${rows.length - FIX_TENANTS} more tenants` : '')
     add({
       key: `plan:${p}`,
