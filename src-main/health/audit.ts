@@ -53,11 +53,14 @@ export async function runAudit(deps: AuditDeps, jobId: string, signal: AbortSign
   const tenants: TenantSchema[] = layout.tenantColumns.has('schema_name')
     ? (
         await db.query<TenantSchema>(
-          `SELECT t.id, t.slug, t.schema_name AS declared, n.nspname AS real,
-                  (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) AS tables
+          // Tables per schema in one pass over pg_class (it has no index on relnamespace:
+          // a count per tenant would scan it once per tenant).
+          `WITH counts AS (SELECT relnamespace, count(*)::int AS tables FROM pg_class WHERE relkind IN ('r', 'p') GROUP BY relnamespace)
+           SELECT t.id, t.slug, t.schema_name AS declared, n.nspname AS real, coalesce(k.tables, 0) AS tables
              FROM public.tenants t
-             LEFT JOIN LATERAL (SELECT nspname, oid FROM pg_namespace WHERE nspname IN (t.schema_name, lower(t.schema_name))
+             LEFT JOIN LATERAL (SELECT nspname, oid FROM pg_namespace WHERE nspname IN (t.schema_name::name, lower(t.schema_name)::name)
                                  ORDER BY nspname = t.schema_name DESC LIMIT 1) n ON true
+             LEFT JOIN counts k ON k.relnamespace = n.oid
             ORDER BY t.slug`
         )
       ).rows
@@ -95,7 +98,7 @@ export async function runAudit(deps: AuditDeps, jobId: string, signal: AbortSign
       `SELECT n.nspname, (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) AS tables
          FROM pg_namespace n
         WHERE n.nspname LIKE $1 AND n.nspname <> $2
-          ${layout.tenantColumns.has('schema_name') ? `AND NOT EXISTS (SELECT 1 FROM public.tenants t WHERE n.nspname IN (t.schema_name, lower(t.schema_name)))` : ''}
+          ${layout.tenantColumns.has('schema_name') ? `AND NOT EXISTS (SELECT 1 FROM public.tenants t WHERE t.schema_name::text = n.nspname::text) AND NOT EXISTS (SELECT 1 FROM public.tenants t WHERE lower(t.schema_name) = n.nspname::text)` : ''}
         ORDER BY n.nspname`,
       [likePrefix, templateSchema]
     )

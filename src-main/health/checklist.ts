@@ -186,7 +186,7 @@ async function adminRoles({ db }: ChecklistDeps): Promise<ChecklistLine> {
   const list = (a: string[] | null) => (a?.length ? a.slice(0, 10).join(', ') + (a.length > 10 ? ', …' : '') : 'none')
   const evidence = [
     `policies on public.tenants that require the super_admin claim: ${list(x.policies)}${x.rls === false ? ' (row-level security is OFF, so they do nothing)' : ''}`,
-    x.grp ? `logins with the console admin group (nchat_console_admin): ${list(x.admins)}` : 'the console admin group nchat_console_admin does not exist (console migrations not applied)',
+    x.grp ? `logins with the console admin group (nchat_console_admin): ${list(x.admins)}` : 'there is no console admin group nchat_console_admin (console migrations not applied)',
     `superuser logins (bypass every policy): ${list(x.supers)}`,
     'the app’s HTTP routes themselves cannot be seen from the database'
   ]

@@ -184,7 +184,7 @@ export class Incidents {
       .tx(async (c) => {
         // Locks the incident (and, for anyone but the admin group, is refused by the database).
         const inc = await c.query<{ closed_at: Date | null }>(`UPDATE console.incidents SET closed_at = closed_at WHERE id = $1 RETURNING closed_at`, [incidentId])
-        if (!inc.rows[0]) throw new AppError('NOT_FOUND', 'That incident does not exist on this database.')
+        if (!inc.rows[0]) throw new AppError('NOT_FOUND', 'There is no such incident on this database.')
         if (inc.rows[0].closed_at) throw new AppError('CONFLICT', 'This incident is closed: its tenants were reactivated already.')
         const items = await c.query<{ tenant_id: string; tenant_slug: string; stamp: string | null; status: string | null; susp: Row | null }>(
           `SELECT x.tenant_id::text, x.tenant_slug, x.suspension_stamp AS stamp, t.status::text AS status,

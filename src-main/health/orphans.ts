@@ -56,7 +56,7 @@ export class Orphans {
       [schema]
     )
     const x = r.rows[0]!
-    if (!x.exists) throw new AppError('NOT_FOUND', `The schema ${schema} does not exist (any more). Run the audit again.`)
+    if (!x.exists) throw new AppError('NOT_FOUND', `There is no schema ${schema} (any more). Run the audit again.`)
     if (x.named) throw new AppError('CONFLICT', `A tenant row names ${schema} now: it is no longer an orphan. Run the audit again.`)
     if (x.protected) throw new AppError('FORBIDDEN', HINTS['nchat:protected']!)
     return { tables: x.tables }
@@ -74,7 +74,7 @@ export class Orphans {
   async adopt(input: ParsedInputOf<'health:orphanAdopt'>): Promise<OrphanAdopted> {
     const target = this.target()
     const layout = await this.deps.layout()
-    const check = checkSlug(input.slug, target.tenantPrefix)
+    const check = checkSlug(input.slug.trim(), target.tenantPrefix)
     if (!check.ok) throw new AppError('INVALID_INPUT', check.problem)
     const has = (c: string) => layout.tenantColumns.has(c)
     const planCol = has('billing_plan') ? 'billing_plan' : has('plan') ? 'plan' : null
@@ -100,11 +100,11 @@ export class Orphans {
           consoleSuspension: { reason: 'other', note: `Adopted orphan schema ${input.schema}: check its data before reactivating.`, previousStatus: 'active', at: now, by: actor.email || actor.name, dbRole: actor.dbRole }
         }
         const cols: [string, string, unknown][] = [
-          ['name', '$', input.name],
+          ['name', '$', input.name.trim()],
           ['slug', '$', check.slug],
           ['status', '$', 'suspended'],
           ['owner_email', '$', input.ownerEmail],
-          ['owner_name', '$', input.ownerName],
+          ['owner_name', '$', input.ownerName.trim()],
           ['schema_name', '$', schema],
           ...(planCol ? ([[planCol, '$', plan]] as [string, string, unknown][]) : []),
           ['limits', '$::jsonb', defaults ? JSON.stringify(defaults.limits) : null],

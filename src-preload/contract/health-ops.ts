@@ -7,6 +7,9 @@ import { Uuid } from './common'
  * orphan schemas adopted or backed up and dropped.
  */
 
+/** Bounded text without NUL (PostgreSQL cannot store it). */
+const Text = (max: number) => z.string().max(max).refine((v) => !v.includes('\u0000'), 'must not contain a NUL character')
+
 // ---------------------------------------------------------------- the guide's checklist
 
 export type CheckStatus = 'pass' | 'fail' | 'cannot-tell'
@@ -62,8 +65,8 @@ export interface IncidentPreview {
 
 export const IncidentStartInput = z.strictObject({
   /** Must equal incidentPhrase(count of the dry run), typed by the admin. */
-  confirmPhrase: z.string().max(100),
-  note: z.string().trim().max(1000).optional()
+  confirmPhrase: Text(100),
+  note: Text(1000).optional()
 })
 
 export interface IncidentStarted {
@@ -94,14 +97,14 @@ export interface IncidentRestored {
 
 // ---------------------------------------------------------------- orphan schemas
 
-const SchemaName = z.string().min(1).max(63)
+const SchemaName = Text(63).refine((v) => v.length > 0, 'is required')
 
 export const OrphanAdoptInput = z.strictObject({
   schema: SchemaName,
-  slug: z.string().trim().max(100),
-  name: z.string().trim().min(1, 'is required').max(255),
-  ownerEmail: z.string().trim().email('must be an email address').max(255),
-  ownerName: z.string().trim().min(1, 'is required').max(255)
+  slug: Text(100),
+  name: Text(255).refine((v) => v.trim().length > 0, 'is required'),
+  ownerEmail: z.string().trim().max(255).email('must be an email address'),
+  ownerName: Text(255).refine((v) => v.trim().length > 0, 'is required')
 })
 
 export interface OrphanAdopted {
@@ -115,7 +118,7 @@ export interface OrphanAdopted {
 export const OrphanDropInput = z.strictObject({
   schema: SchemaName,
   /** The schema name typed again. */
-  confirmSchema: z.string().max(63)
+  confirmSchema: Text(63)
 })
 
 export interface OrphanDropped {
