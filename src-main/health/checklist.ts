@@ -101,7 +101,7 @@ async function rateLimits({ db, layout }: ChecklistDeps): Promise<ChecklistLine>
     `SELECT count(*)::int AS live,
             count(*) FILTER (WHERE jsonb_typeof(limits -> 'rateLimitPerMinute') = 'number' AND (limits ->> 'rateLimitPerMinute')::numeric > 0)::int AS with_rate,
             count(*) FILTER (WHERE limits ? 'rateLimitPerMinute')::int AS keyed
-       FROM public.tenants WHERE status IN ('active', 'trial')`
+       FROM public.tenants WHERE status <> 'cancelled'`
   )
   const x = r.rows[0]!
   if (layout.kind === 'newer' && x.keyed === 0) {
@@ -112,7 +112,7 @@ async function rateLimits({ db, layout }: ChecklistDeps): Promise<ChecklistLine>
     'rate-limits',
     text,
     missing === 0 ? 'pass' : 'fail',
-    `${x.with_rate.toLocaleString('en-US')} of ${plural(x.live, 'live tenant')} have a positive limits.rateLimitPerMinute${missing ? `; ${missing.toLocaleString('en-US')} have none (the guide’s limiter reads it per request)` : ''}. Whether the app’s middleware applies it cannot be seen from the database.`
+    `${x.with_rate.toLocaleString('en-US')} of ${plural(x.live, 'tenant')} (not cancelled) have a positive limits.rateLimitPerMinute${missing ? `; ${missing.toLocaleString('en-US')} have none (the guide’s limiter reads it per request)` : ''}. Whether the app’s middleware applies it cannot be seen from the database.`
   )
 }
 

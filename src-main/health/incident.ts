@@ -30,6 +30,8 @@ export interface IncidentDeps {
 
 type Row = Record<string, unknown>
 const obj = (v: unknown): Row => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {})
+const NO_REDIS = 'The profile has no Redis URL, so the app’s tenant cache was not evicted: the app may show the old state for up to an hour.'
+const warningsOf = (redisUrl: string | null | undefined, warning: string | null): string[] => (!redisUrl ? [NO_REDIS] : warning ? [warning] : [])
 const pgCode = (e: unknown): string | undefined => (e as { code?: string }).code
 
 /** Database refusals in words: the admin group's table, one open incident at a time. */
@@ -152,7 +154,7 @@ export class Incidents {
             suspended.push({ id, slug: out.slug, previous: String(t.status), stamp: (obj(obj(row.metadata).consoleSuspension).at as string | undefined) ?? null })
           } catch (e) {
             // A database error aborts the whole incident; a refusal of the rules is reported.
-            if (pgCode(e)) throw e
+            if (!(e instanceof AppError)) throw e
             skipped.push({ slug: String(t.slug), reason: toAppError(e).message })
           }
         }
@@ -171,7 +173,7 @@ export class Incidents {
       .catch(refusal)
     const ev = await evictTenantKeys(target.redisUrl, cacheKeys(within.rows))
     const [incident] = await this.summaries(this.deps.db, 'i.id = $1', [result.incidentId])
-    return { incident: incident!, suspended: result.suspended.length, skipped: result.skipped, evictedKeys: ev.evicted.length, warnings: ev.warning ? [ev.warning] : [] }
+    return { incident: incident!, suspended: result.suspended.length, skipped: result.skipped, evictedKeys: ev.evicted.length, warnings: warningsOf(target.redisUrl, ev.warning) }
   }
 
   /** "Reactivate those": exactly the incident's tenants whose suspension is still the incident's. */
@@ -211,7 +213,8 @@ export class Incidents {
               reactivated++
               report(it.tenant_id, it.tenant_slug, 'reactivated', 'Reactivated.')
             } catch (e) {
-              if (pgCode(e)) throw e
+              // A refusal of the lifecycle's rules (a lapsed trial needs a choice) is reported.
+              if (!(e instanceof AppError)) throw e
               report(it.tenant_id, it.tenant_slug, 'refused', toAppError(e).message)
             }
           }
@@ -233,7 +236,7 @@ export class Incidents {
       .catch(refusal)
     const ev = await evictTenantKeys(target.redisUrl, cacheKeys(within.rows))
     const [incident] = await this.summaries(this.deps.db, 'i.id = $1', [incidentId])
-    return { incident: incident!, reactivated, reported, evictedKeys: ev.evicted.length, warnings: ev.warning ? [ev.warning] : [] }
+    return { incident: incident!, reactivated, reported, evictedKeys: ev.evicted.length, warnings: warningsOf(target.redisUrl, ev.warning) }
   }
 }
 

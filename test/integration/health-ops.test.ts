@@ -205,9 +205,12 @@ describe('incident mode', () => {
     await tenant('gone-co', 'cancelled')
     await tenant('default-tenant', 'active', 'pro', { schema: 'nchat' })
     await tenant('later', 'pending')
+    // A trial that lapsed before the incident: the lifecycle will want a choice to reactivate it.
+    await tenant('lapsed', 'trial', 'free')
+    await db.client.query(`UPDATE public.tenants SET trial_ends_at = now() - interval '2 days' WHERE slug = 'lapsed'`)
     preview = await asSupport.call<IncidentPreview>('health:incidentPreview', {})
-    // plain-pro, drifted-pro, override-pro (active), drifted-free (trial).
-    expect(preview).toMatchObject({ toSuspend: 4, byStatus: { active: 3, trial: 1 }, confirmPhrase: 'SUSPEND 4 TENANTS', open: null })
+    // plain-pro, drifted-pro, override-pro (active), drifted-free and lapsed (trial).
+    expect(preview).toMatchObject({ toSuspend: 5, byStatus: { active: 3, trial: 2 }, confirmPhrase: 'SUSPEND 5 TENANTS', open: null })
     expect(preview.skipped.map((s) => s.slug)).toEqual(['default-tenant'])
   })
 
@@ -215,9 +218,9 @@ describe('incident mode', () => {
     expect(await asSupport.fail('health:incidentStart', { confirmPhrase: preview.confirmPhrase })).toMatchObject({ code: 'FORBIDDEN' })
     // Past the handler (the service called directly), the database refuses the support login.
     await expect(asSupport.ctx.healthOps.incidentStart({ confirmPhrase: preview.confirmPhrase })).rejects.toMatchObject({ code: 'FORBIDDEN' })
-    expect(await root.fail('health:incidentStart', { confirmPhrase: 'SUSPEND 3 TENANTS' })).toMatchObject({ code: 'CONFLICT' })
+    expect(await root.fail('health:incidentStart', { confirmPhrase: 'SUSPEND 4 TENANTS' })).toMatchObject({ code: 'CONFLICT' })
     const live = await db.client.query(`SELECT count(*)::int AS n FROM public.tenants WHERE status IN ('active', 'trial')`)
-    expect(live.rows[0].n).toBe(5)
+    expect(live.rows[0].n).toBe(6)
     expect((await db.client.query(`SELECT count(*)::int AS n FROM console.incidents`)).rows[0].n).toBe(0)
   })
 
@@ -226,8 +229,8 @@ describe('incident mode', () => {
     await r.set('tenant:plain-pro', '{}')
     await r.set('tenant:drifted-free', '{}')
     await r.set('tenant:paused', '{}')
-    started = await root.call<IncidentStarted>('health:incidentStart', { confirmPhrase: 'SUSPEND 4 TENANTS', note: 'tenant A saw tenant B' })
-    expect(started).toMatchObject({ suspended: 4, warnings: [], incident: { tenantsSuspended: 4, pending: 4, closedAt: null, openedBy: 'ops@example.com' } })
+    started = await root.call<IncidentStarted>('health:incidentStart', { confirmPhrase: 'SUSPEND 5 TENANTS', note: 'tenant A saw tenant B' })
+    expect(started).toMatchObject({ suspended: 5, warnings: [], incident: { tenantsSuspended: 5, pending: 5, closedAt: null, openedBy: 'ops@example.com' } })
     expect(started.evictedKeys).toBeGreaterThanOrEqual(4)
     expect(await r.exists('tenant:plain-pro', 'tenant:drifted-free')).toBe(0)
     expect(await r.exists('tenant:paused')).toBe(1) // not part of the incident
@@ -238,6 +241,7 @@ describe('incident mode', () => {
       'drifted-free': 'suspended/security_incident',
       'drifted-pro': 'suspended/security_incident',
       'gone-co': 'cancelled/null',
+      lapsed: 'suspended/security_incident',
       later: 'pending/null',
       'override-pro': 'suspended/security_incident',
       paused: 'suspended/payment_failure',
@@ -247,14 +251,15 @@ describe('incident mode', () => {
     expect(rec.rows).toEqual([
       { tenant_slug: 'drifted-free', previous_status: 'trial' },
       { tenant_slug: 'drifted-pro', previous_status: 'active' },
+      { tenant_slug: 'lapsed', previous_status: 'trial' },
       { tenant_slug: 'override-pro', previous_status: 'active' },
       { tenant_slug: 'plain-pro', previous_status: 'active' }
     ])
     // The lifecycle's audit rows for each tenant, and the incident itself.
     const audit = await db.client.query(`SELECT count(*)::int AS n FROM public.tenant_audit_logs WHERE action = 'tenant.suspend'`)
-    expect(audit.rows[0].n).toBe(4)
+    expect(audit.rows[0].n).toBe(5)
     const log = await db.client.query(`SELECT params FROM console.operator_log WHERE action = 'health.incident_start'`)
-    expect(log.rows[0].params).toMatchObject({ incidentId: started.incident.id, suspended: 4, reason: 'security_incident' })
+    expect(log.rows[0].params).toMatchObject({ incidentId: started.incident.id, suspended: 5, reason: 'security_incident' })
     // One open incident at a time.
     expect(await root.fail('health:incidentStart', { confirmPhrase: 'SUSPEND 0 TENANTS' })).toMatchObject({ code: 'CONFLICT' })
   })
@@ -274,10 +279,12 @@ describe('incident mode', () => {
     expect(done.reactivated).toBe(2)
     expect(done.reported.map((x) => [x.slug, x.outcome])).toEqual([
       ['drifted-pro', 'changed'],
+      ['lapsed', 'refused'],
       ['override-pro', 'changed']
     ])
-    expect(done.reported[1]!.detail).toContain('terms_violation')
-    expect(done.incident).toMatchObject({ pending: 0, outcomes: { reactivated: 2, changed: 2, gone: 0, refused: 0 } })
+    expect(done.reported[1]!.detail).toMatch(/trial ended/)
+    expect(done.reported[2]!.detail).toContain('terms_violation')
+    expect(done.incident).toMatchObject({ pending: 0, outcomes: { reactivated: 2, changed: 2, gone: 0, refused: 1 } })
     expect(done.incident.closedAt).not.toBeNull()
     const st = await db.client.query(`SELECT slug, status, metadata -> 'consoleSuspension' ->> 'reason' AS reason FROM public.tenants ORDER BY slug`)
     expect(Object.fromEntries(st.rows.map((x) => [x.slug, `${x.status}/${x.reason}`]))).toEqual({
@@ -285,6 +292,7 @@ describe('incident mode', () => {
       'drifted-free': 'trial/null', // back to its trial
       'drifted-pro': 'active/null',
       'gone-co': 'cancelled/null',
+      lapsed: 'suspended/security_incident', // refused and reported: reactivate it by hand, choosing
       later: 'suspended/payment_failure',
       'override-pro': 'suspended/terms_violation',
       paused: 'suspended/payment_failure',

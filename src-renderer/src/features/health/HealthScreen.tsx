@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { AuditReport, Finding, HealthSummary, Severity } from '../../../../src-preload/contract'
 import { ErrorState } from '../../components/ErrorState'
 import { Pill } from '../../components/Pill'
@@ -112,13 +112,17 @@ function FindingCard({ f, isAdmin, onFixed, initiallyOpen = false }: { f: Findin
 function Findings({ report, isAdmin, focus, onUnfocus }: { report: AuditReport; isAdmin: boolean; focus: boolean; onUnfocus(): void }) {
   const [fixed, setFixed] = useState(0)
   const shown = focus ? report.findings.filter(isIncidentFinding) : report.findings
+  const ref = useRef<HTMLElement>(null)
+  useEffect(() => {
+    if (focus) ref.current?.scrollIntoView({ block: 'start' })
+  }, [focus, report])
   const counts = useMemo(() => {
     const c = new Map<Severity, number>()
     for (const f of report.findings) c.set(f.severity, (c.get(f.severity) ?? 0) + 1)
     return c
   }, [report])
   return (
-    <section className="hl-section" aria-label="Audit findings" data-testid="audit-report">
+    <section ref={ref} className="hl-section" aria-label="Audit findings" data-testid="audit-report">
       <header className="hl-section-head">
         <h2>Isolation and drift audit</h2>
         <span className="muted small">
@@ -205,7 +209,6 @@ export function HealthScreen() {
           run.mutate()
         }}
       />
-      <ChecklistPanel enabled={role !== 'none'} />
       {run.isError && <ErrorState error={run.error} onRetry={() => run.mutate()} compact />}
       {run.data ? (
         <Findings report={run.data} isAdmin={role === 'admin'} focus={focus} onUnfocus={() => setFocus(false)} />
@@ -217,6 +220,7 @@ export function HealthScreen() {
           </p>
         )
       )}
+      <ChecklistPanel enabled={role !== 'none'} />
     </div>
   )
 }
