@@ -125,27 +125,34 @@ export async function runAudit(deps: AuditDeps, jobId: string, signal: AbortSign
   const groups = new Map<string, { diff: SchemaDiff; tenants: TenantSchema[] }>()
   progress('schemas', 0, compared.length)
   let doneCount = 0
-  for (let i = 0; i < compared.length && tplFp.length; i += CHUNK) {
-    if (signal.aborted) return done(true, doneCount)
-    const chunk = compared.slice(i, i + CHUNK)
-    const bySchema = new Map<string, Map<string, TableFingerprint>>()
-    for (const f of await fingerprints(db, chunk.map((t) => t.real!))) {
-      const m = bySchema.get(f.schema) ?? new Map<string, TableFingerprint>()
-      m.set(f.table, f)
-      bySchema.set(f.schema, m)
+  // Two chunks in flight (one per core of a small server); cancel is checked between chunks.
+  let nextChunk = 0
+  const worker = async () => {
+    while (nextChunk < compared.length && tplFp.length && !signal.aborted) {
+      const chunk = compared.slice(nextChunk, nextChunk + CHUNK)
+      nextChunk += CHUNK
+      const bySchema = new Map<string, Map<string, TableFingerprint>>()
+      for (const f of await fingerprints(db, chunk.map((t) => t.real!))) {
+        const m = bySchema.get(f.schema) ?? new Map<string, TableFingerprint>()
+        m.set(f.table, f)
+        bySchema.set(f.schema, m)
+      }
+      for (const t of chunk) {
+        const d = diffSchema(template, bySchema.get(t.real!) ?? new Map())
+        if (diffIsEmpty(d)) continue
+        const key = diffKey(d)
+        const g = groups.get(key) ?? { diff: d, tenants: [] }
+        g.tenants.push(t)
+        groups.set(key, g)
+      }
+      doneCount += chunk.length
+      progress('schemas', doneCount, compared.length)
     }
-    for (const t of chunk) {
-      const d = diffSchema(template, bySchema.get(t.real!) ?? new Map())
-      if (diffIsEmpty(d)) continue
-      const key = diffKey(d)
-      const g = groups.get(key) ?? { diff: d, tenants: [] }
-      g.tenants.push(t)
-      groups.set(key, g)
-    }
-    doneCount += chunk.length
-    progress('schemas', doneCount, compared.length)
   }
-  for (const [key, g] of [...groups].sort((a, b) => b[1].tenants.length - a[1].tenants.length)) {
+  await Promise.all([worker(), worker()])
+  if (signal.aborted) return done(true, doneCount)
+  for (const g of groups.values()) g.tenants.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))
+  for (const [key, g] of [...groups].sort((a, b) => b[1].tenants.length - a[1].tenants.length || (a[0] < b[0] ? -1 : 1))) {
     const x = await explainDrift(db, templateSchema, g.tenants[0]!.real!, g.diff)
     const securityRelevant = g.diff.changed.some((c) => c.aspect === 'policies') || g.diff.missingTables.length > 0
     const fixes = g.tenants.slice(0, FIX_SCHEMAS).map((t) => x.fix(t.real!))
