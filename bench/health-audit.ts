@@ -14,7 +14,7 @@
  * Without --database-url it starts a throwaway PostgreSQL (test/support/pg-server).
  */
 import { randomUUID } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -201,7 +201,10 @@ async function main(): Promise<void> {
     `- The machine is shared: load before the fleet was built ${loadBefore}, after the runs ${loadAfter} (1-minute/5-minute/15-minute). Other engineers' test suites ran at the same time; the numbers are noisy, and a quiet rerun is the one to quote.`,
     ''
   ]
-  writeFileSync(values.out!, lines.join('\n'))
+  // Hand-written notes below this heading survive a rerun.
+  const KEEP = '## Notes (hand-written; kept by the script)'
+  const kept = existsSync(values.out!) ? readFileSync(values.out!, 'utf8').split(KEEP)[1] : undefined
+  writeFileSync(values.out!, lines.join('\n') + (kept !== undefined ? `\n${KEEP}${kept}` : ''))
   console.log(`Wrote ${values.out}`)
 }
 

@@ -39,6 +39,24 @@ test.describe('fleet health', () => {
     await page.getByRole('button', { name: 'Run the audit again' }).click()
     await expect(report.locator('[data-kind="public-create"]')).toHaveCount(0, { timeout: 60_000 })
     await expect(report.locator('[data-kind="orphan-schema"]')).toHaveCount(1)
+
+    // The orphan, from its finding: backed up (a verified file), then dropped.
+    const orphanCard = report.locator('[data-kind="orphan-schema"]')
+    await orphanCard.getByRole('button').first().click()
+    const row = orphanCard.locator('[data-schema="tenant_zz_orphan"]')
+    await row.getByRole('button', { name: 'Back up and drop…' }).click()
+    const drop = page.getByTestId('drop-dialog')
+    await expect(drop.getByTestId('drop-confirm')).toBeDisabled()
+    await drop.getByLabel('Schema name').fill('tenant_zz_orphan')
+    await page.screenshot({ path: join(SHOTS, 'health-orphan-drop.png') })
+    await drop.getByTestId('drop-confirm').click()
+    await expect(row).toContainText('dropped; backup', { timeout: 60_000 })
+    const [{ gone, backups }] = (await harness.sql<{ gone: boolean; backups: number }>(
+      `SELECT to_regnamespace('tenant_zz_orphan') IS NULL AS gone,
+              (SELECT count(*)::int FROM console.backup_catalog WHERE tenant_schema = 'tenant_zz_orphan' AND status = 'succeeded' AND verified_at IS NOT NULL) AS backups`
+    )) as [{ gone: boolean; backups: number }]
+    expect(gone).toBe(true)
+    expect(backups).toBe(1)
   })
 })
 
@@ -96,8 +114,8 @@ test.describe('fleet health: checklist and incident mode', () => {
     await page.getByTestId('incident-restore-confirm').click()
     const restored = incident.getByTestId('incident-restored')
     await expect(restored).toContainText(`Reactivated ${(n - lapsed).toLocaleString('en-US')} tenants`)
-    await expect(restored.locator('li')).toHaveCount(lapsed)
-    if (lapsed) await expect(restored.locator('li').first()).toContainText('(refused): Tenant')
+    await expect(restored.locator('.hl-reported li')).toHaveCount(lapsed)
+    if (lapsed) await expect(restored.locator('.hl-reported li').first()).toContainText('(refused): Tenant')
     await page.mouse.move(0, 0)
     await page.screenshot({ path: join(SHOTS, 'health-incident-restored.png'), fullPage: true })
     const [{ back }] = (await harness.sql<{ back: number }>(

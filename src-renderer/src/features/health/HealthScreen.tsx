@@ -146,7 +146,8 @@ function Findings({ report, isAdmin, focus, onUnfocus }: { report: AuditReport; 
       ))}
       {focus && (
         <div className="hl-note small" data-testid="incident-focus">
-          Incident mode: showing the policy and search_path findings ({shown.length} of {report.findings.length}).{' '}
+          Incident mode: showing the policy and search_path findings ({shown.length} of {report.findings.length}
+          {shown.length === 0 ? ': none, row security, the tenant schemas’ policies and SECURITY DEFINER functions look as expected' : ''}).{' '}
           <button type="button" className="btn btn-small" onClick={onUnfocus}>
             Show all findings
           </button>
