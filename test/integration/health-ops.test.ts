@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -345,6 +345,7 @@ describe('orphan schemas', () => {
     expect(err.message).toMatch(/^The backup of tenant_ghost failed, so the schema was not dropped/)
     expect((await db.client.query(`SELECT count(*)::int AS n FROM tenant_ghost.leftover`)).rows[0].n).toBe(2)
     expect((await db.client.query(`SELECT count(*)::int AS n FROM console.operator_log WHERE action = 'health.orphan_drop'`)).rows[0].n).toBe(0)
+    rmSync(notADir, { force: true })
 
     const d = await root.call<OrphanDropped>('health:orphanDrop', input)
     expect(d).toMatchObject({ schema: 'tenant_ghost', tables: ['leftover'] })
