@@ -11,7 +11,7 @@ import { ProfileService, ProfileStore } from './profiles'
 import { SessionService } from './session'
 import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
-import { HealthService } from './health'
+import { HealthOpsService, HealthService } from './health'
 import { AuditService, Maintenance } from './audit'
 import { BillingService, type BillingOptions } from './billing'
 import { ReachService } from './reach'
@@ -31,6 +31,7 @@ export interface AppContext {
   backups: BackupService
   insights: InsightsService
   health: HealthService
+  healthOps: HealthOpsService
   audit: AuditService
   maintenance: Maintenance
   billing: BillingService
@@ -73,18 +74,20 @@ export function createContext(opts: {
     ...opts.backupTuning
   })
   const billing = new BillingService(db, session, opts.platform, opts.billing)
+  const lifecycle = new LifecycleService(db, session, {
+    // Cancel with the tenant: the subscription ends at period end, once (billing/cancel.ts).
+    afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId, when: 'period_end' })
+  })
   return {
     db,
     session,
     tenants: new TenantDirectoryService(db, session),
-    lifecycle: new LifecycleService(db, session, {
-      // Cancel with the tenant: the subscription ends at period end, once (billing/cancel.ts).
-      afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId, when: 'period_end' })
-    }),
+    lifecycle,
     billing,
     backups,
     insights: new InsightsService(db, session, opts.platform),
     health: new HealthService(db, session, opts.platform),
+    healthOps: new HealthOpsService(db, session, { lifecycle, backupSchema: (schema, slug) => backups.backupSchemaNow(schema, slug) }),
     audit: new AuditService(db, session, opts.platform),
     maintenance: new Maintenance(db, session),
     reach: new ReachService(db, session),

@@ -75,9 +75,13 @@ export class Exporter {
 
   /** A backup with no dialog, for other services (tenant lifecycle before a hard delete). */
   async backupTenantNow(tenantId: string, opts: { dir?: string } = {}): Promise<BackupRecord> {
-    await this.env.requireRunners()
     const [t] = await resolveTenants(this.env.db as unknown as pg.ClientBase, [tenantId])
     if (!t) throw new AppError('NOT_FOUND', 'That tenant no longer exists.')
+    return this.backupRefNow(t, opts)
+  }
+  /** backupTenantNow for a resolved tenant, or a schema no tenant row names (an orphan, before it is dropped). */
+  async backupRefNow(t: TenantRef, opts: { dir?: string } = {}): Promise<BackupRecord> {
+    await this.env.requireRunners()
     const dir = opts.dir ?? this.env.opts.backupsDir
     await mkdir(dir, { recursive: true }).catch(() => {})
     let outcome: ExportOutcome | undefined
@@ -476,8 +480,7 @@ export class Exporter {
     }
   }
 
-  /** Writes a tenant's public rows and manifest after its schema part, and closes the file. */
-  /** @internal (export-rows-only.ts) */
+  /** Writes a tenant's public rows and manifest after its schema part, and closes the file. @internal (export-rows-only.ts) */
   async finishFile(
     run: ExportRun,
     t: TenantRef,
@@ -528,8 +531,7 @@ export class Exporter {
     run.finished.set(backupId, { ...fin, manifest })
   }
 
-  /** Moves a finished temporary file to its final name (the directory is fsynced by the caller). */
-  /** @internal (export-rows-only.ts) */
+  /** Moves a finished temporary file to its final name (the directory is fsynced by the caller). @internal (export-rows-only.ts) */
   async renameInto(run: ExportRun, t: TenantRef): Promise<void> {
     await rename(run.temp(t), run.dest(t))
     run.renamed(t)

@@ -13,6 +13,7 @@
  * container.ts (the file format), pgarchive.ts (pg_dump's archive format), snapshot.ts,
  * pgproc.ts/tools.ts (pg_dump and pg_restore processes), restore.ts and sqlexec.ts.
  */
+import { randomUUID } from 'node:crypto'
 import { dirname } from 'node:path'
 import { stat } from 'node:fs/promises'
 import type { BackupProgress, BackupRecord, BatchSummary, JobStarted, RestoreResult, ToolStatus, VerifyResult } from '../../src-preload/contract'
@@ -144,6 +145,14 @@ export class BackupService {
   /** A backup with no dialog, for other services (tenant lifecycle before a hard delete). */
   backupTenantNow(tenantId: string, opts: { dir?: string } = {}): Promise<BackupRecord> {
     return this.exporter.backupTenantNow(tenantId, opts)
+  }
+
+  /**
+   * A schema no tenant row names (an orphan, before it is dropped): the same verified file,
+   * catalogued under a new id with the slug given; its public part is empty.
+   */
+  backupSchemaNow(schema: string, slug: string, opts: { dir?: string } = {}): Promise<BackupRecord> {
+    return this.exporter.backupRefNow({ id: randomUUID(), slug, name: null, schemaName: schema, schema }, opts)
   }
 
   /** Many tenants (all, or a selection) into a folder from the native folder dialog. */

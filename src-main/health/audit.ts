@@ -10,6 +10,7 @@ import type { AuditProgress, AuditReport, Finding, Severity } from '../../src-pr
 import { qualify, quoteIdent } from '../core/ident'
 import type { Queryable } from '../db/connection'
 import type { Layout } from '../db/layout'
+import { planDriftFindings } from './plan-drift'
 import { diffIsEmpty, diffKey, diffSchema, explainDrift, fingerprints, type SchemaDiff, type TableFingerprint } from './drift'
 
 const CHUNK = 400
@@ -52,11 +53,14 @@ export async function runAudit(deps: AuditDeps, jobId: string, signal: AbortSign
   const tenants: TenantSchema[] = layout.tenantColumns.has('schema_name')
     ? (
         await db.query<TenantSchema>(
-          `SELECT t.id, t.slug, t.schema_name AS declared, n.nspname AS real,
-                  (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) AS tables
+          // Tables per schema in one pass over pg_class (it has no index on relnamespace:
+          // a count per tenant would scan it once per tenant).
+          `WITH counts AS (SELECT relnamespace, count(*)::int AS tables FROM pg_class WHERE relkind IN ('r', 'p') GROUP BY relnamespace)
+           SELECT t.id, t.slug, t.schema_name AS declared, n.nspname AS real, coalesce(k.tables, 0) AS tables
              FROM public.tenants t
-             LEFT JOIN LATERAL (SELECT nspname, oid FROM pg_namespace WHERE nspname IN (t.schema_name, lower(t.schema_name))
+             LEFT JOIN LATERAL (SELECT nspname, oid FROM pg_namespace WHERE nspname IN (t.schema_name::name, lower(t.schema_name)::name)
                                  ORDER BY nspname = t.schema_name DESC LIMIT 1) n ON true
+             LEFT JOIN counts k ON k.relnamespace = n.oid
             ORDER BY t.slug`
         )
       ).rows
@@ -94,7 +98,7 @@ export async function runAudit(deps: AuditDeps, jobId: string, signal: AbortSign
       `SELECT n.nspname, (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p')) AS tables
          FROM pg_namespace n
         WHERE n.nspname LIKE $1 AND n.nspname <> $2
-          ${layout.tenantColumns.has('schema_name') ? `AND NOT EXISTS (SELECT 1 FROM public.tenants t WHERE n.nspname IN (t.schema_name, lower(t.schema_name)))` : ''}
+          ${layout.tenantColumns.has('schema_name') ? `AND NOT EXISTS (SELECT 1 FROM public.tenants t WHERE t.schema_name::text = n.nspname::text) AND NOT EXISTS (SELECT 1 FROM public.tenants t WHERE lower(t.schema_name) = n.nspname::text)` : ''}
         ORDER BY n.nspname`,
       [likePrefix, templateSchema]
     )
@@ -121,27 +125,34 @@ export async function runAudit(deps: AuditDeps, jobId: string, signal: AbortSign
   const groups = new Map<string, { diff: SchemaDiff; tenants: TenantSchema[] }>()
   progress('schemas', 0, compared.length)
   let doneCount = 0
-  for (let i = 0; i < compared.length && tplFp.length; i += CHUNK) {
-    if (signal.aborted) return done(true, doneCount)
-    const chunk = compared.slice(i, i + CHUNK)
-    const bySchema = new Map<string, Map<string, TableFingerprint>>()
-    for (const f of await fingerprints(db, chunk.map((t) => t.real!))) {
-      const m = bySchema.get(f.schema) ?? new Map<string, TableFingerprint>()
-      m.set(f.table, f)
-      bySchema.set(f.schema, m)
+  // Two chunks in flight (one per core of a small server); cancel is checked between chunks.
+  let nextChunk = 0
+  const worker = async () => {
+    while (nextChunk < compared.length && tplFp.length && !signal.aborted) {
+      const chunk = compared.slice(nextChunk, nextChunk + CHUNK)
+      nextChunk += CHUNK
+      const bySchema = new Map<string, Map<string, TableFingerprint>>()
+      for (const f of await fingerprints(db, chunk.map((t) => t.real!))) {
+        const m = bySchema.get(f.schema) ?? new Map<string, TableFingerprint>()
+        m.set(f.table, f)
+        bySchema.set(f.schema, m)
+      }
+      for (const t of chunk) {
+        const d = diffSchema(template, bySchema.get(t.real!) ?? new Map())
+        if (diffIsEmpty(d)) continue
+        const key = diffKey(d)
+        const g = groups.get(key) ?? { diff: d, tenants: [] }
+        g.tenants.push(t)
+        groups.set(key, g)
+      }
+      doneCount += chunk.length
+      progress('schemas', doneCount, compared.length)
     }
-    for (const t of chunk) {
-      const d = diffSchema(template, bySchema.get(t.real!) ?? new Map())
-      if (diffIsEmpty(d)) continue
-      const key = diffKey(d)
-      const g = groups.get(key) ?? { diff: d, tenants: [] }
-      g.tenants.push(t)
-      groups.set(key, g)
-    }
-    doneCount += chunk.length
-    progress('schemas', doneCount, compared.length)
   }
-  for (const [key, g] of [...groups].sort((a, b) => b[1].tenants.length - a[1].tenants.length)) {
+  await Promise.all([worker(), worker()])
+  if (signal.aborted) return done(true, doneCount)
+  for (const g of groups.values()) g.tenants.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))
+  for (const [key, g] of [...groups].sort((a, b) => b[1].tenants.length - a[1].tenants.length || (a[0] < b[0] ? -1 : 1))) {
     const x = await explainDrift(db, templateSchema, g.tenants[0]!.real!, g.diff)
     const securityRelevant = g.diff.changed.some((c) => c.aspect === 'policies') || g.diff.missingTables.length > 0
     const fixes = g.tenants.slice(0, FIX_SCHEMAS).map((t) => x.fix(t.real!))
@@ -161,6 +172,7 @@ export async function runAudit(deps: AuditDeps, jobId: string, signal: AbortSign
   // --- Security of the database as a whole.
   progress('security', doneCount, compared.length)
   await securityFindings(db, add)
+  await planDriftFindings(db, layout, add, notes)
   return done(false, doneCount)
 
   function done(cancelled: boolean, checked = 0): AuditReport {

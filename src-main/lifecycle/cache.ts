@@ -44,7 +44,8 @@ export async function evictTenantKeys(redisUrl: string | null | undefined, keys:
       /* reported through the failed command below */
     })
     await client.connect()
-    await client.del(...keys)
+    // Many tenants at once (incident mode): one connection, DEL in chunks.
+    for (let i = 0; i < keys.length; i += 1_000) await client.del(...keys.slice(i, i + 1_000))
     return { evicted: keys, warning: null }
   } catch (e) {
     log.warn('tenant cache eviction failed', e)

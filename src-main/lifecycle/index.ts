@@ -5,3 +5,6 @@
  * (cloning the template schema), cache.ts (the app's Redis keys).
  */
 export { LifecycleService, type LifecycleOptions } from './service'
+export type { Within } from './service'
+export { evictTenantKeys, tenantCacheKeys, type EvictResult } from './cache'
+export { actorFor, writeOperatorLog, writeTenantAudit, type Actor } from './repository'

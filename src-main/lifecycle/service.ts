@@ -17,7 +17,7 @@ import { mergePlanValues, plansFor } from '../domain/plan-layouts'
 import { templateTenantReason } from '../domain/template-tenant'
 import { AppError, toAppError } from '../core/errors'
 import { log } from '../core/logger'
-import type { ConnectionManager } from '../db/connection'
+import type { ConnectionManager, Queryable } from '../db/connection'
 import type { Layout } from '../db/layout'
 import type { SessionService } from '../session'
 import { evictTenantKeys, tenantCacheKeys } from './cache'
@@ -42,6 +42,12 @@ export interface LifecycleOptions {
    * Its message becomes a warning of the outcome unless the state is 'done' or 'none'.
    */
   afterCancel?: (tenantId: string) => Promise<{ state: string; message: string }>
+}
+
+/** A transaction of the caller's, and where the changed rows go. */
+export interface Within {
+  client: Queryable
+  rows: Row[]
 }
 
 type TransitionKind = 'suspend' | 'reactivate' | 'cancel' | 'restore'
@@ -404,10 +410,19 @@ export class LifecycleService {
     return this.transition('restore', input.id, { reason: null, note: input.note, expectedStatus: input.expectedStatus })
   }
 
+  /**
+   * Suspend or reactivate inside the caller's transaction (incident mode: many tenants, one
+   * transaction), with the same rules and audit rows as one at a time. The caller commits
+   * and evicts the app's cache; `rows` receives the tenant's row after the change.
+   */
+  transitionWithin(kind: 'suspend' | 'reactivate', id: string, within: Within, opts: { reason: string; note?: string; returnTo?: 'active' | 'trial' }): Promise<LifecycleOutcome> {
+    return this.transition(kind, id, { ...opts, within })
+  }
+
   private async transition(
     kind: TransitionKind,
     id: string,
-    opts: { reason: string | null; note?: string; expectedStatus?: string; returnTo?: 'active' | 'trial' }
+    opts: { reason: string | null; note?: string; expectedStatus?: string; returnTo?: 'active' | 'trial'; within?: Within }
   ): Promise<LifecycleOutcome> {
     const target = this.target()
     const layout = await this.layout()
@@ -419,7 +434,7 @@ export class LifecycleService {
     if (opts.reason === 'other' && !note) throw new AppError('INVALID_INPUT', 'Reason "other" needs a note saying why.')
     const has = (c: string) => layout.tenantColumns.has(c)
 
-    const res = await this.db.tx(async (c) => {
+    const step = async (c: Queryable): Promise<{ row: Row; changed: boolean }> => {
       await c.query(`SET LOCAL lock_timeout = '5s'`)
       const cur = await lockTenant(c, id)
       const row = cur.row
@@ -496,10 +511,13 @@ export class LifecycleService {
         params: { reason: opts.reason, note, before, after }
       })
       return { row: nrow, changed: true }
-    })
+    }
+    // Inside the caller's transaction (incident mode): the caller commits and evicts the cache.
+    const res = opts.within ? await step(opts.within.client) : await this.db.tx(step)
+    opts.within?.rows.push(res.row)
     const slug = String(res.row.slug ?? '')
-    const billingWarning = kind === 'cancel' && res.changed ? await this.cancelBilling(id) : null
-    const ev = res.changed ? await evictTenantKeys(target.redisUrl, tenantCacheKeys(slug, [str(res.row.custom_domain)])) : { evicted: [], warning: null }
+    const billingWarning = kind === 'cancel' && res.changed && !opts.within ? await this.cancelBilling(id) : null
+    const ev = res.changed && !opts.within ? await evictTenantKeys(target.redisUrl, tenantCacheKeys(slug, [str(res.row.custom_domain)])) : { evicted: [], warning: null }
     return {
       tenantId: id,
       slug,

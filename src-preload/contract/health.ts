@@ -38,6 +38,7 @@ export type FindingKind =
   | 'privileged-role'
   | 'public-create'
   | 'security-definer-search-path'
+  | 'plan-drift'
 
 export interface Finding {
   /** Stable for the same problem on the same objects (used to ask for its fix). */

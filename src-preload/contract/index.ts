@@ -50,6 +50,20 @@ import {
 } from './insights'
 import { ApplyFixInput, AuditCancelInput, AuditInput, type AuditProgress, type AuditReport, type FixApplied, type HealthSummary } from './health'
 import {
+  IncidentRestoreInput,
+  IncidentStartInput,
+  OrphanAdoptInput,
+  OrphanDropInput,
+  OrphanSuggestInput,
+  type Checklist,
+  type IncidentPreview,
+  type IncidentRestored,
+  type IncidentStarted,
+  type OrphanAdopted,
+  type OrphanDropped,
+  type OrphanSuggestion
+} from './health-ops'
+import {
   AuditExportInput,
   AuditGetInput,
   AuditIndexInput,
@@ -114,6 +128,7 @@ export * from './profiles'
 export * from './backups'
 export * from './insights'
 export * from './health'
+export * from './health-ops'
 export * from './audit'
 export * from './billing'
 export * from './reach'
@@ -179,6 +194,13 @@ export const contract = {
   'health:audit': channel<AuditReport>()(AuditInput),
   'health:cancelAudit': channel<{ cancelled: boolean }>()(AuditCancelInput),
   'health:applyFix': channel<FixApplied>()(ApplyFixInput),
+  'health:checklist': channel<Checklist>()(Empty),
+  'health:incidentPreview': channel<IncidentPreview>()(Empty),
+  'health:incidentStart': channel<IncidentStarted>()(IncidentStartInput),
+  'health:incidentRestore': channel<IncidentRestored>()(IncidentRestoreInput),
+  'health:orphanSuggest': channel<OrphanSuggestion>()(OrphanSuggestInput),
+  'health:orphanAdopt': channel<OrphanAdopted>()(OrphanAdoptInput),
+  'health:orphanDrop': channel<OrphanDropped>()(OrphanDropInput),
   'audit:list': channel<AuditPage>()(AuditListInput),
   'audit:get': channel<AuditDetail>()(AuditGetInput),
   'audit:exportCsv': channel<AuditExportResult>()(AuditExportInput),

@@ -144,7 +144,8 @@ describe('fleet health and the isolation audit', () => {
 
   it('the SQL each finding shows fixes it', async () => {
     const r = await audit()
-    for (const kind of ['schema-drift', 'public-create', 'security-definer-search-path', 'rls-disabled', 'privileged-role'] as FindingKind[]) {
+    // The tenants were inserted without limits or features: plan drift too.
+    for (const kind of ['schema-drift', 'public-create', 'security-definer-search-path', 'rls-disabled', 'privileged-role', 'plan-drift'] as FindingKind[]) {
       for (const f of only(r, kind)) {
         expect(f.fixSql, `${kind}: ${f.title}`).toBeTruthy()
         await db.client.query(f.fixSql!)

@@ -3,6 +3,7 @@ import type { Handler } from '../registry'
 import { auditHandlers } from './audit'
 import { backupHandlers } from './backups'
 import { healthHandlers } from './health'
+import { healthOpsHandlers } from './health-ops'
 import { billingHandlers } from './billing'
 import { insightHandlers } from './insights'
 import { lifecycleHandlers } from './lifecycle'
@@ -26,6 +27,7 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...backupHandlers,
   ...insightHandlers,
   ...healthHandlers,
+  ...healthOpsHandlers,
   ...auditHandlers,
   ...billingHandlers,
   ...reachHandlers

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { AuditReport, Finding, HealthSummary, Severity } from '../../../../src-preload/contract'
 import { ErrorState } from '../../components/ErrorState'
 import { Pill } from '../../components/Pill'
@@ -6,6 +6,10 @@ import { formatBytes, formatDateTime, formatInt, formatRelative } from '../../li
 import { useSession } from '../../shell/session'
 import { AppEndpointLine } from '../reach/AppEndpointLine'
 import { useApplyFix, useAudit, useHealthSummary } from './queries'
+import { ChecklistPanel } from './ChecklistPanel'
+import { IncidentPanel } from './IncidentPanel'
+import { OrphanActions } from './OrphanActions'
+import { isIncidentFinding } from './incident-focus'
 import './health.css'
 
 const SEVERITY_TONE: Record<Severity, string> = { critical: 'red', high: 'red', medium: 'amber', low: 'blue', info: 'gray' }
@@ -46,8 +50,8 @@ function Vitals({ s }: { s: HealthSummary }) {
   )
 }
 
-function FindingCard({ f, isAdmin, onFixed }: { f: Finding; isAdmin: boolean; onFixed(): void }) {
-  const [open, setOpen] = useState(false)
+function FindingCard({ f, isAdmin, onFixed, initiallyOpen = false }: { f: Finding; isAdmin: boolean; onFixed(): void; initiallyOpen?: boolean }) {
+  const [open, setOpen] = useState(initiallyOpen)
   const [confirming, setConfirming] = useState(false)
   const fix = useApplyFix()
   return (
@@ -72,6 +76,7 @@ function FindingCard({ f, isAdmin, onFixed }: { f: Finding; isAdmin: boolean; on
             </p>
           )}
           <p className="muted">{f.advice}</p>
+          {f.kind === 'orphan-schema' && <OrphanActions schemas={f.tenants.map((t) => t.schema)} isAdmin={isAdmin} />}
           {f.fixSql ? (
             <>
               <pre className="hl-sql" data-testid="fix-sql">
@@ -105,15 +110,20 @@ function FindingCard({ f, isAdmin, onFixed }: { f: Finding; isAdmin: boolean; on
   )
 }
 
-function Findings({ report, isAdmin }: { report: AuditReport; isAdmin: boolean }) {
+function Findings({ report, isAdmin, focus, onUnfocus }: { report: AuditReport; isAdmin: boolean; focus: boolean; onUnfocus(): void }) {
   const [fixed, setFixed] = useState(0)
+  const shown = focus ? report.findings.filter(isIncidentFinding) : report.findings
+  const ref = useRef<HTMLElement>(null)
+  useEffect(() => {
+    if (focus) ref.current?.scrollIntoView({ block: 'start' })
+  }, [focus, report])
   const counts = useMemo(() => {
     const c = new Map<Severity, number>()
     for (const f of report.findings) c.set(f.severity, (c.get(f.severity) ?? 0) + 1)
     return c
   }, [report])
   return (
-    <section className="hl-section" aria-label="Audit findings" data-testid="audit-report">
+    <section ref={ref} className="hl-section" aria-label="Audit findings" data-testid="audit-report">
       <header className="hl-section-head">
         <h2>Isolation and drift audit</h2>
         <span className="muted small">
@@ -135,12 +145,21 @@ function Findings({ report, isAdmin }: { report: AuditReport; isAdmin: boolean }
           {n}
         </div>
       ))}
+      {focus && (
+        <div className="hl-note small" data-testid="incident-focus">
+          Incident mode: showing the policy and search_path findings ({shown.length} of {report.findings.length}
+          {shown.length === 0 ? ': none, row security, the tenant schemas’ policies and SECURITY DEFINER functions look as expected' : ''}).{' '}
+          <button type="button" className="btn btn-small" onClick={onUnfocus}>
+            Show all findings
+          </button>
+        </div>
+      )}
       {report.findings.length === 0 ? (
         <p className="hl-clean">No findings: every tenant schema matches the template, and nothing in the database bypasses isolation.</p>
       ) : (
         <ul className="hl-findings">
-          {report.findings.map((f) => (
-            <FindingCard key={f.id} f={f} isAdmin={isAdmin} onFixed={() => setFixed((n) => n + 1)} />
+          {shown.map((f) => (
+            <FindingCard key={f.id} f={f} isAdmin={isAdmin} onFixed={() => setFixed((n) => n + 1)} initiallyOpen={focus} />
           ))}
         </ul>
       )}
@@ -153,6 +172,7 @@ export function HealthScreen() {
   const summary = useHealthSummary()
   const { run, cancel, progress } = useAudit()
   const role = session.data?.role ?? 'none'
+  const [focus, setFocus] = useState(false)
   const pct = progress && progress.schemasTotal ? Math.round((progress.schemasDone / progress.schemasTotal) * 100) : 0
   return (
     <div className="health page-scroll" data-testid="health">
@@ -185,9 +205,16 @@ export function HealthScreen() {
         <div className="muted">Checking…</div>
       )}
       <AppEndpointLine />
+      <IncidentPanel
+        role={role}
+        onStarted={() => {
+          setFocus(true)
+          run.mutate()
+        }}
+      />
       {run.isError && <ErrorState error={run.error} onRetry={() => run.mutate()} compact />}
       {run.data ? (
-        <Findings report={run.data} isAdmin={role === 'admin'} />
+        <Findings report={run.data} isAdmin={role === 'admin'} focus={focus} onUnfocus={() => setFocus(false)} />
       ) : (
         !run.isPending && (
           <p className="muted hl-intro">
@@ -196,6 +223,7 @@ export function HealthScreen() {
           </p>
         )
       )}
+      <ChecklistPanel enabled={role !== 'none'} />
     </div>
   )
 }
