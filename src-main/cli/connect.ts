@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path'
 import { AppError } from '../core/errors'
 import { registerSecret } from '../core/logger'
 import { targetFromUrl, type ConnectionTarget, type Operator } from '../db/connection'
+import { SECRET_KINDS } from '../../src-preload/contract'
 import { ProfileStore, targetFor, viewFields } from '../profiles'
 import { KeytarStore, type SecretStore } from '../secrets/keychain'
 
@@ -106,11 +107,11 @@ export async function connect(flags: Map<string, string[]>, env: NodeJS.ProcessE
     throw new AppError('NOT_FOUND', `No connection profile is named "${profileName}" in ${store.path}. Profiles: ${all.map((x) => x.name).join(', ') || 'none'}.`)
   }
   let stored: Record<string, string> = {}
-  if (p.secrets.password || p.secrets.stripeKey || p.secrets.redisPassword) {
+  if (SECRET_KINDS.some((k) => p.secrets[k])) {
     const raw = await secrets.get(p.id)
     try {
       const o = raw ? (JSON.parse(raw) as Record<string, unknown>) : {}
-      for (const k of ['password', 'stripeKey', 'redisPassword']) if (typeof o[k] === 'string' && o[k]) stored[k] = o[k] as string
+      for (const k of SECRET_KINDS) if (typeof o[k] === 'string' && o[k]) stored[k] = o[k] as string
     } catch {
       stored = {}
     }

@@ -21,6 +21,8 @@ export interface ConnectionTarget {
   profile?: { id: string; name: string; environment: string; color: string } | null
   redisUrl?: string | null
   stripeKey?: string | null
+  /** The Stripe webhook signing secret (whsec_…) the profile holds; main only, like the key. */
+  webhookSecret?: string | null
   pgBinDir?: string | null
   /** The app's base domain (the profile's; null: not named). Tenants live at <slug>.<base domain>. */
   baseDomain?: string | null
@@ -61,6 +63,7 @@ export class ConnectionManager {
     if (!target) return
     if (typeof target.pg.password === 'string') registerSecret(target.pg.password)
     if (target.stripeKey) registerSecret(target.stripeKey)
+    if (target.webhookSecret) registerSecret(target.webhookSecret)
     this.pool = new pg.Pool({
       max: 6,
       idleTimeoutMillis: 30_000,

@@ -78,20 +78,28 @@ async function rls({ db }: ChecklistDeps): Promise<ChecklistLine> {
 }
 
 async function webhookSignatures({ db, layout, target }: ChecklistDeps): Promise<ChecklistLine> {
+  const text = 'Stripe webhook signature verification active'
+  const secret = Boolean(target.webhookSecret)
   const parts = [
-    'The webhook signing secret (STRIPE_WEBHOOK_SECRET) is part of the app’s environment; the console profile does not hold one, so whether the app verifies signatures cannot be seen.',
+    secret
+      ? 'The profile holds the endpoint’s signing secret (whsec_…, in the system keychain). The app must verify with the same value (its STRIPE_WEBHOOK_SECRET), which cannot be seen from the database.'
+      : 'The profile holds no webhook signing secret: add the endpoint’s signing secret (whsec_…, Stripe Dashboard → Developers → Webhooks) to the connection profile (Settings → Connections).',
     `The profile ${target.stripeKey ? 'has' : 'has no'} Stripe API key.`
   ]
+  let rejected = 0
   if (layout.hasStripeWebhooks) {
-    const r = await db.query<{ recent: number; failed: number }>(
+    const r = await db.query<{ recent: number; failed: number; rejected: number }>(
       `SELECT count(*) FILTER (WHERE created_at > now() - interval '7 days')::int AS recent,
-              count(*) FILTER (WHERE created_at > now() - interval '7 days' AND processed IS NOT TRUE)::int AS failed
+              count(*) FILTER (WHERE created_at > now() - interval '7 days' AND processed IS NOT TRUE)::int AS failed,
+              count(*) FILTER (WHERE created_at > now() - interval '7 days' AND error ILIKE '%signature%')::int AS rejected
          FROM public.stripe_webhooks`
     )
     const x = r.rows[0]!
+    rejected = x.rejected
     parts.push(`public.stripe_webhooks: ${plural(x.recent, 'event')} recorded in 7 days, ${x.failed.toLocaleString('en-US')} not processed.`)
+    if (rejected) parts.push(`${plural(rejected, 'event')} failed with a signature error in 7 days: the app’s signing secret may not match the endpoint’s.`)
   }
-  return line('webhook-signatures', 'Stripe webhook signature verification active', 'cannot-tell', parts.join(' '))
+  return line('webhook-signatures', text, !secret || rejected ? 'fail' : 'pass', parts.join(' '))
 }
 
 async function rateLimits({ db, layout }: ChecklistDeps): Promise<ChecklistLine> {

@@ -48,7 +48,7 @@ export interface ProfileServiceDeps {
 }
 
 function noSecrets(): Record<SecretKind, boolean> {
-  return { password: false, stripeKey: false, redisPassword: false }
+  return { password: false, stripeKey: false, redisPassword: false, webhookSecret: false }
 }
 
 function parseBlob(raw: string | null): Secrets {
@@ -129,6 +129,11 @@ export class ProfileService {
   async save(input: SaveInput): Promise<ProfileView> {
     if (this.d.store.problem) throw new AppError('CONFLICT', this.d.store.problem)
     const { fields, changes } = this.normalize(input.fields, input.secrets)
+    const hook = changes.webhookSecret
+    if (hook?.action === 'replace' && !/^whsec_[A-Za-z0-9]{8,}$/.test(hook.value.trim())) {
+      // Never echo the value: it may be some other secret pasted into the wrong field.
+      throw new AppError('INVALID_INPUT', 'The webhook signing secret must look like whsec_… (Stripe Dashboard → Developers → Webhooks → the endpoint → Signing secret).')
+    }
     const existing = input.id ? await this.d.store.get(input.id) : null
     if (input.id && !existing) throw new AppError('NOT_FOUND', 'That profile no longer exists.')
     // Saving the open profile re-opens it: refused before anything is written while jobs run.

@@ -85,6 +85,7 @@ export function targetFor(profile: ProfileFieldsParsed & { id: string }, secrets
     profile: { id: profile.id, name: profile.name, environment: environmentName(profile), color: colorFor(profile) },
     redisUrl: redisUrlWithPassword(profile.redisUrl, secrets.redisPassword),
     stripeKey: secrets.stripeKey ?? null,
+    webhookSecret: secrets.webhookSecret ?? null,
     pgBinDir: profile.pgBinDir || null,
     baseDomain: profile.baseDomain || null,
     checks: { dnsServer: profile.dnsServer || null, caFile: profile.checkCaFile || null }

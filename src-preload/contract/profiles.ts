@@ -3,7 +3,7 @@ import type { SessionInfo } from './session'
 
 /**
  * Connection profiles and the embedded demo. Secrets (database password, Stripe key,
- * Redis password) travel renderer → main only, when a person types them; main never
+ * Redis password, Stripe webhook signing secret) travel renderer → main only, when a person types them; main never
  * sends one back: the renderer learns only which secrets are stored.
  */
 
@@ -11,7 +11,7 @@ export const ENVIRONMENTS = ['production', 'staging', 'development', 'custom'] a
 export type Environment = (typeof ENVIRONMENTS)[number]
 export const SSL_MODES = ['disable', 'require', 'verify-full'] as const
 export type SslMode = (typeof SSL_MODES)[number]
-export const SECRET_KINDS = ['password', 'stripeKey', 'redisPassword'] as const
+export const SECRET_KINDS = ['password', 'stripeKey', 'redisPassword', 'webhookSecret'] as const
 export type SecretKind = (typeof SECRET_KINDS)[number]
 
 /** Default frame colours; a profile may pick its own. */
@@ -87,7 +87,9 @@ export const SecretChanges = z
   .strictObject({
     password: SecretChange.optional(),
     stripeKey: SecretChange.optional(),
-    redisPassword: SecretChange.optional()
+    redisPassword: SecretChange.optional(),
+    /** The endpoint's Stripe signing secret (whsec_…), the same value as the app's STRIPE_WEBHOOK_SECRET. */
+    webhookSecret: SecretChange.optional()
   })
   .default({})
 export type SecretChanges = z.input<typeof SecretChanges>

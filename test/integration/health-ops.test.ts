@@ -33,10 +33,10 @@ let admin: { name: string; password: string }
 let support: { name: string; password: string }
 const consoles: AppContext[] = []
 
-async function consoleFor(url: string, opts: { userDataDir?: string; redis?: boolean } = {}) {
+async function consoleFor(url: string, opts: { userDataDir?: string; redis?: boolean; webhookSecret?: string } = {}) {
   const platform = { emit: () => {}, userDataDir: opts.userDataDir }
   const ctx = createContext({ platform: platform as never, migrationsDir: join(ROOT, 'migrations') })
-  await ctx.db.setTarget(targetFromUrl(url, { operator, ...(opts.redis ? { redisUrl: `redis://127.0.0.1:${redisPort}/0` } : {}) }))
+  await ctx.db.setTarget(targetFromUrl(url, { operator, webhookSecret: opts.webhookSecret ?? null, ...(opts.redis ? { redisUrl: `redis://127.0.0.1:${redisPort}/0` } : {}) }))
   consoles.push(ctx)
   const registry = createRegistry(ctx, handlers, () => true)
   return { ctx, ...registryCalls(() => registry) }
@@ -88,7 +88,8 @@ beforeAll(async () => {
     }
   }
   root = await consoleFor(db.url, { redis: true })
-  asSupport = await consoleFor(urlFor(db.url, support.name, support.password))
+  // The support console's profile holds a webhook signing secret; root's does not.
+  asSupport = await consoleFor(urlFor(db.url, support.name, support.password), { webhookSecret: 'whsec_0123456789abcdef' })
 })
 
 afterAll(async () => {
@@ -157,7 +158,7 @@ describe('the guide’s security checklist', () => {
     expect(status(c)).toEqual({
       'wildcard-ssl': 'cannot-tell',
       rls: 'pass',
-      'webhook-signatures': 'cannot-tell',
+      'webhook-signatures': 'pass',
       'rate-limits': 'pass',
       'audit-logging': 'pass',
       backups: 'pass',
@@ -171,7 +172,8 @@ describe('the guide’s security checklist', () => {
     expect(by['admin-roles']!.evidence).toContain('tenants_super_admin')
     expect(by['admin-roles']!.evidence).toMatch(/logins with the console admin group \(nchat_console_admin\): (?!none)/)
     expect(by['audit-logging']!.evidence).toMatch(/public\.tenant_audit_logs: \d+ entries in the last 30 days/)
-    expect(by['webhook-signatures']!.evidence).toContain('the console profile does not hold one')
+    expect(by['webhook-signatures']!.evidence).toContain('The profile holds the endpoint’s signing secret')
+    expect(by['webhook-signatures']!.evidence).not.toContain('whsec_0123')
     expect(c.lines.filter((l) => !l.verifiable).map((l) => l.id)).toEqual(['wildcard-ssl', 'cross-tenant', 'env-secrets', 'custom-domains'])
   })
 
@@ -190,8 +192,16 @@ describe('the guide’s security checklist', () => {
       expect(by['audit-logging']!.evidence).toContain('it is empty')
       expect(by.backups!.evidence).toContain('no scheduled run seen')
       expect(by['admin-roles']!.evidence).toContain('row-level security is OFF')
+      // No signing secret in root's profile.
+      expect(by['webhook-signatures']).toMatchObject({ status: 'fail', evidence: expect.stringContaining('The profile holds no webhook signing secret') })
+      // With a secret, but the app rejecting events for their signature: the secrets differ.
+      await db.client.query(
+        `INSERT INTO public.stripe_webhooks (stripe_event_id, event_type, payload, processed, error) VALUES ('evt_sig', 'invoice.paid', '{}', false, 'No signatures found matching the expected signature for payload')`
+      )
+      const withSecret = Object.fromEntries((await asSupport.call<Checklist>('health:checklist', {})).lines.map((l) => [l.id, l]))
+      expect(withSecret['webhook-signatures']).toMatchObject({ status: 'fail', evidence: expect.stringContaining('1 event failed with a signature error') })
     } finally {
-      await db.client.query(`ALTER TABLE public.tenants ENABLE ROW LEVEL SECURITY; UPDATE public.tenants SET limits = limits || '{"rateLimitPerMinute": 120}' WHERE slug = 'drifted-pro'`)
+      await db.client.query(`DELETE FROM public.stripe_webhooks WHERE stripe_event_id = 'evt_sig'; ALTER TABLE public.tenants ENABLE ROW LEVEL SECURITY; UPDATE public.tenants SET limits = limits || '{"rateLimitPerMinute": 120}' WHERE slug = 'drifted-pro'`)
     }
   })
 })

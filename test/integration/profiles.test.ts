@@ -15,6 +15,7 @@ const ROOT = resolve(__dirname, '../..')
 const WORKER = join(ROOT, 'src-main/secrets/keytar-worker.ts')
 const CANARY = `canary-pw-${Math.random().toString(36).slice(2)}-XyZ`
 const STRIPE_CANARY = `sk_test_canary${Math.random().toString(36).slice(2)}`
+const HOOK_CANARY = `whsec_canary${Math.random().toString(36).slice(2)}`
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>
 
@@ -120,20 +121,25 @@ describe('connection profiles (real PostgreSQL, real Secret Service)', () => {
   it('saves: non-secret fields in the file, secrets only in the keychain', async () => {
     const r = await call('profiles:save', {
       fields: { ...fieldsA, redisUrl: 'redis://:redis-canary-pw@127.0.0.1:6379/0' },
-      secrets: { password: { action: 'replace', value: CANARY }, stripeKey: { action: 'replace', value: STRIPE_CANARY } }
+      secrets: { password: { action: 'replace', value: CANARY }, stripeKey: { action: 'replace', value: STRIPE_CANARY }, webhookSecret: { action: 'replace', value: HOOK_CANARY } }
     })
     expect(r.ok).toBe(true)
     idA = r.data.id
-    expect(r.data.secrets).toEqual({ password: true, stripeKey: true, redisPassword: true })
+    expect(r.data.secrets).toEqual({ password: true, stripeKey: true, redisPassword: true, webhookSecret: true })
     expect(r.data.redisUrl).toBe('redis://127.0.0.1:6379/0')
     expect(r.data.color).toBe('#e0a100')
     const file = readFileSync(join(userData, 'profiles.json'), 'utf8')
     expect(file).toContain('Staging EU')
-    for (const s of [CANARY, STRIPE_CANARY, 'redis-canary-pw']) expect(file).not.toContain(s)
+    for (const s of [CANARY, STRIPE_CANARY, HOOK_CANARY, 'redis-canary-pw']) expect(file).not.toContain(s)
     // no temp files left behind by the atomic write
     expect(readdirSync(userData).filter((f) => f.includes('.tmp-'))).toEqual([])
     const blob = JSON.parse((await ctx.secrets.get(idA))!)
-    expect(blob).toEqual({ password: CANARY, stripeKey: STRIPE_CANARY, redisPassword: 'redis-canary-pw' })
+    expect(blob).toEqual({ password: CANARY, stripeKey: STRIPE_CANARY, redisPassword: 'redis-canary-pw', webhookSecret: HOOK_CANARY })
+    // Something that is not a signing secret is refused, and not echoed back.
+    const bad = await call('profiles:save', { fields: fieldsB, secrets: { webhookSecret: { action: 'replace', value: 'sk_test_pasted_in_the_wrong_field' } } })
+    expect(bad.ok ? 'saved' : bad.error!.code).toBe('INVALID_INPUT')
+    expect(bad.error!.message).toContain('whsec_')
+    expect(bad.error!.message).not.toContain('sk_test_pasted')
     const b = await call('profiles:save', { fields: fieldsB, secrets: { password: { action: 'replace', value: CANARY } } })
     idB = b.data.id
   })
@@ -143,6 +149,7 @@ describe('connection profiles (real PostgreSQL, real Secret Service)', () => {
     expect(a.ok).toBe(true)
     expect(a.data).toMatchObject({ connected: true, profileName: 'Staging EU', environment: 'staging', environmentColor: '#e0a100' })
     expect(ctx.db.target?.stripeKey).toBe(STRIPE_CANARY) // in main only
+    expect(ctx.db.target?.webhookSecret).toBe(HOOK_CANARY)
     const genA = ctx.db.gen
     const b = await call('profiles:activate', { id: idB })
     expect(b.data).toMatchObject({ connected: true, profileName: 'Production US', environment: 'production', environmentColor: '#d93f3f' })
@@ -209,8 +216,8 @@ describe('connection profiles (real PostgreSQL, real Secret Service)', () => {
     const view = (await call('profiles:state', {})).data.profiles.find((p: { id: string }) => p.id === idA)
     const { id: _id, secrets: _s, createdAt: _c, updatedAt: _u, ...fields } = view
     const r = await call('profiles:save', { id: idA, fields, secrets: { stripeKey: { action: 'delete' } } })
-    expect(r.data.secrets).toEqual({ password: true, stripeKey: false, redisPassword: true })
-    expect(JSON.parse((await ctx.secrets.get(idA))!)).toEqual({ password: CANARY, redisPassword: 'redis-canary-pw' })
+    expect(r.data.secrets).toEqual({ password: true, stripeKey: false, redisPassword: true, webhookSecret: true })
+    expect(JSON.parse((await ctx.secrets.get(idA))!)).toEqual({ password: CANARY, redisPassword: 'redis-canary-pw', webhookSecret: HOOK_CANARY })
     const d = await call('profiles:delete', { id: idA })
     expect(d.ok ? 'ok' : d.error).toBe('ok')
     expect(d.data.profiles.map((p: { id: string }) => p.id)).toEqual([idB])

@@ -88,7 +88,7 @@ describe('profiles file', () => {
     name,
     color: '#d93f3f',
     id,
-    secrets: { password: true, stripeKey: false, redisPassword: false },
+    secrets: { password: true, stripeKey: false, redisPassword: false, webhookSecret: false },
     createdAt: 'now',
     updatedAt: 'now'
   })

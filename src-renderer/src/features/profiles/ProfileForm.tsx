@@ -2,6 +2,7 @@ import { useState, type CSSProperties, type FormEvent, type MouseEvent } from 'r
 import {
   ENVIRONMENT_COLORS,
   ENVIRONMENTS,
+  SECRET_KINDS,
   SSL_MODES,
   type ConnectionTestReport,
   type Environment,
@@ -78,7 +79,8 @@ const SSL_LABEL: Record<SslMode, string> = {
 const SECRET_LABEL: Record<SecretKind, string> = {
   password: 'Database password',
   stripeKey: 'Stripe secret key',
-  redisPassword: 'Redis password'
+  redisPassword: 'Redis password',
+  webhookSecret: 'Stripe webhook signing secret (whsec_…)'
 }
 
 /**
@@ -187,7 +189,7 @@ export function TestReport({ report, onApply, applying }: { report: ConnectionTe
 
 export function ProfileForm({ profile, onDone, onCancel }: { profile: ProfileView | null; onDone: (saved: ProfileView) => void; onCancel: () => void }) {
   const [f, setF] = useState<FormState>(() => initial(profile))
-  const [removed, setRemoved] = useState<Record<SecretKind, boolean>>({ password: false, stripeKey: false, redisPassword: false })
+  const [removed, setRemoved] = useState<Record<SecretKind, boolean>>({ password: false, stripeKey: false, redisPassword: false, webhookSecret: false })
   const save = useSaveProfile()
   const test = useTestProfile()
   const apply = useApplyMigrations()
@@ -220,7 +222,7 @@ export function ProfileForm({ profile, onDone, onCancel }: { profile: ProfileVie
   /** Typed secrets are read from the form only when a button is pressed. */
   const secretChanges = (form: HTMLFormElement): SecretChanges => {
     const out: SecretChanges = {}
-    for (const k of ['password', 'stripeKey', 'redisPassword'] as const) {
+    for (const k of SECRET_KINDS) {
       const el = form.elements.namedItem(`secret-${k}`)
       const v = el instanceof HTMLInputElement ? el.value : ''
       if (v) out[k] = { action: 'replace', value: v }
@@ -383,6 +385,7 @@ export function ProfileForm({ profile, onDone, onCancel }: { profile: ProfileVie
           </div>
           <SecretField kind="redisPassword" stored={profile?.secrets.redisPassword ?? false} removed={removed.redisPassword} onRemove={(v) => setRemoved((r) => ({ ...r, redisPassword: v }))} />
           <SecretField kind="stripeKey" stored={profile?.secrets.stripeKey ?? false} removed={removed.stripeKey} onRemove={(v) => setRemoved((r) => ({ ...r, stripeKey: v }))} />
+          <SecretField kind="webhookSecret" stored={profile?.secrets.webhookSecret ?? false} removed={removed.webhookSecret} onRemove={(v) => setRemoved((r) => ({ ...r, webhookSecret: v }))} />
           <div className="pf-field pf-wide">
             <label htmlFor="pf-bin">pg_dump / pg_restore folder</label>
             <input id="pf-bin" value={f.pgBinDir} onChange={(e) => set('pgBinDir', e.target.value)} placeholder="Empty: search PATH and the usual places" spellCheck={false} />
