@@ -76,8 +76,8 @@ export function createContext(opts: {
     session,
     tenants: new TenantDirectoryService(db, session),
     lifecycle: new LifecycleService(db, session, {
-      // Cancel with the tenant: the subscription ends at period end, once (billing/cancel.ts).
-      afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId, when: 'period_end' })
+      // Cancel with the tenant: the subscription ends as the operator chose (the marker's), once (billing/cancel.ts).
+      afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId })
     }),
     billing,
     backups,

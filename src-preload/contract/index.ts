@@ -77,6 +77,11 @@ import {
   TenantBillingInput,
   TestKeyInput,
   CancelSubscriptionInput,
+  RemovePriceInput,
+  SavePriceInput,
+  type PriceMappings,
+  type SavePriceResult,
+  type StripePrices,
   type BillingJobProgress,
   type BulkReplayResult,
   type CancelSubscriptionResult,
@@ -199,7 +204,11 @@ export const contract = {
   'billing:openInvoice': channel<{ opened: boolean }>()(OpenInvoiceInput),
   'billing:reconcile': channel<ReconcileReport>()(BillingJobInput),
   'billing:fixDrift': channel<FixResult>()(FixDriftInput),
-  'billing:cancelSubscription': channel<CancelSubscriptionResult>()(CancelSubscriptionInput)
+  'billing:cancelSubscription': channel<CancelSubscriptionResult>()(CancelSubscriptionInput),
+  'billing:prices': channel<PriceMappings>()(Empty),
+  'billing:stripePrices': channel<StripePrices>()(Empty),
+  'billing:savePrice': channel<SavePriceResult>()(SavePriceInput),
+  'billing:removePrice': channel<{ removed: boolean; message: string }>()(RemovePriceInput)
 } as const
 
 export type Contract = typeof contract

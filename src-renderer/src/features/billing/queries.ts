@@ -68,7 +68,7 @@ export function useOpenInvoice() {
 
 export function useCancelSubscription() {
   const done = useInvalidateAll()
-  return useMutation({ mutationFn: (v: { id: string; when: 'period_end' | 'now' }) => call('billing:cancelSubscription', v), onSettled: done })
+  return useMutation({ mutationFn: (v: { id: string; when?: 'period_end' | 'now' }) => call('billing:cancelSubscription', v), onSettled: done })
 }
 
 /** A billing job (bulk replay, reconcile, fix) with live progress and cancel. */
