@@ -71,13 +71,14 @@ export function createContext(opts: {
     ...opts.backupTuning
   })
   const billing = new BillingService(db, session, opts.platform, opts.billing)
-  return {
+  const ctx: AppContext = {
     db,
     session,
     tenants: new TenantDirectoryService(db, session),
     lifecycle: new LifecycleService(db, session, {
-      // Cancel with the tenant: the subscription ends as the operator chose (the marker's), once (billing/cancel.ts).
-      afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId })
+      // Cancel with the tenant: the subscription ends as the operator chose (the marker's), once
+      // (billing/cancel.ts). Through ctx, so a context whose billing is replaced (tests) uses that one.
+      afterCancel: (tenantId) => ctx.billing.cancelWithTenant({ tenantId })
     }),
     billing,
     backups,
@@ -102,4 +103,5 @@ export function createContext(opts: {
       jobs: backups
     })
   }
+  return ctx
 }

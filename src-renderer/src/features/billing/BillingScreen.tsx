@@ -5,6 +5,7 @@ import { ErrorState } from '../../components/ErrorState'
 import { formatDateTime, formatInt, formatRelative } from '../../lib/format'
 import { useSession } from '../../shell/session'
 import { PayloadViewer } from './PayloadViewer'
+import { PricesCard } from './PricesCard'
 import { ReconcileCard } from './ReconcileCard'
 import { useBulkReplay, useCheckStripe, useFailures, useKeyStatus, useReplay, useResolve, useTestKey, useWebhookHealth } from './queries'
 import './billing.css'
@@ -341,6 +342,7 @@ export function BillingScreen() {
         )}
       </section>
       <ReconcileCard usable={usable} isAdmin={isAdmin} />
+      <PricesCard isAdmin={isAdmin} />
     </div>
   )
 }

@@ -54,7 +54,9 @@ export function SubscriptionChoice({ value, onChange }: { value: SubscriptionCan
       <label className="lc-radio lc-choice">
         <input type="radio" name="subscription" value="period_end" checked={value === 'period_end'} onChange={() => onChange('period_end')} />
         <span>
-          <b>At the end of the period</b> (default)
+          <span>
+            <b>At the end of the period</b> (default)
+          </span>
           <span className="small muted">
             The subscription runs to the end of the period already paid, then ends without renewing. Nothing more is billed.
           </span>
