@@ -50,7 +50,15 @@ const READ_ONLY = new Set<Channel>([
   'insights:exportCsv',
   'health:summary',
   'health:audit',
-  'health:cancelAudit'
+  'health:cancelAudit',
+  'billing:keyStatus',
+  'billing:webhookHealth',
+  'billing:checkStripe',
+  'billing:failures',
+  'billing:event',
+  'billing:tenant',
+  'billing:prices',
+  'billing:stripePrices'
 ])
 
 /** Channels that start a background job: the CLI waits for it to end. */

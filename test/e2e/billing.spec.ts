@@ -254,3 +254,35 @@ test('the price list: pick a Stripe price for a plan, edit it, remove it', async
     await fake.stop()
   }
 })
+
+test('failures: filter by any tenant of the fleet; resolve with a note', async ({ page, harness }) => {
+  mkdirSync(SHOTS, { recursive: true })
+  // The tenant with the fewest failures (not on the first page), and one failure of it.
+  const [t] = await harness.sql<{ id: string; slug: string; n: number }>(
+    `SELECT t.id, t.slug, count(*)::int AS n FROM public.stripe_webhooks w JOIN public.tenants t ON t.id = w.tenant_id
+      WHERE w.processed IS NOT TRUE OR w.error IS NOT NULL GROUP BY t.id, t.slug ORDER BY n, t.slug LIMIT 1`
+  )
+  expect(t).toBeTruthy()
+  await page.setViewportSize({ width: 1440, height: 1000 })
+  await harness.open('billing')
+  const screen = page.getByTestId('billing')
+  const picker = screen.getByRole('combobox', { name: 'Tenant' })
+  await picker.fill(t!.slug)
+  await expect(screen.locator(`#bl-tenant-options option[value="${t!.slug}"]`)).toHaveCount(1)
+  await picker.press('Enter')
+  await expect(screen.getByTestId('tenant-filter-chip')).toContainText(t!.slug)
+  await expect(screen.getByTestId('failure-types')).toContainText(`${t!.n} failure`)
+  const rows = screen.getByTestId('failures-table').locator('tbody tr')
+  await expect(rows).toHaveCount(t!.n)
+  const first = rows.first()
+  const eventId = await first.getAttribute('data-event-id')
+  await first.getByRole('button', { name: 'Resolve' }).click()
+  await first.getByRole('textbox', { name: `Why ${eventId} needs no replay` }).fill('refunded by hand in Stripe')
+  await page.screenshot({ path: join(SHOTS, 'billing-resolve.png') })
+  await first.getByRole('button', { name: 'Mark resolved' }).click()
+  await expect(screen.locator(`tr[data-event-id="${eventId}"]`)).toHaveCount(0)
+  const [r] = await harness.sql<{ note: string; last_outcome: string }>(`SELECT note, last_outcome FROM console.webhook_replays WHERE stripe_event_id = $1`, [eventId])
+  expect(r).toEqual({ note: 'refunded by hand in Stripe', last_outcome: 'resolved' })
+  await screen.getByRole('button', { name: 'Clear the tenant filter' }).click()
+  await expect(screen.getByTestId('tenant-filter-chip')).toHaveCount(0)
+})

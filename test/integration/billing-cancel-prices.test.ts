@@ -1,13 +1,14 @@
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { KeyTestReport, PriceMappings, SavePriceResult, StripePrices, TenantBilling } from '../../src-preload/contract'
+import type { FailuresPage, KeyTestReport, PriceMappings, SavePriceResult, StripePrices, TenantBilling } from '../../src-preload/contract'
 import { createContext, type AppContext } from '../../src-main/context'
 import { targetFromUrl } from '../../src-main/db/connection'
 import { loadMigrations, runMigrations } from '../../src-main/db/migrate'
 import { createRegistry, handlers, type Registry } from '../../src-main/ipc'
 import { ROOT } from '../support/cli'
 import { freshDatabase } from '../support/db'
+import { nchatConsole } from '../support/console-cli'
 import { FakeStripe } from '../support/fake-stripe'
 import { registryCalls } from '../support/registry-calls'
 import { dropRole, loginRole, urlFor } from './lifecycle-support'
@@ -286,6 +287,28 @@ describe('cancel at once and the price list, with the real stripe library agains
         await setKey(KEY)
       }
     })
+  })
+
+  it('the command line reads billing without an operator identity or a Stripe key: the table’s failures, Stripe not checked; the price list', async () => {
+    await db.client.query(
+      `INSERT INTO public.stripe_webhooks (stripe_event_id, event_type, tenant_id, payload, processed, error)
+       VALUES ('evt_cli_failed', 'invoice.payment_failed', $1, '{"data":{"object":{"customer":"cus_golf"}}}', true, 'handler threw')`,
+      [T.golf]
+    )
+    const f = await nchatConsole(['billing', 'failures', '--json', '--database-url', db.url])
+    expect(f.stderr).toBe('')
+    expect(f.code).toBe(0)
+    const page = JSON.parse(f.stdout) as FailuresPage
+    expect(page.rows.map((r) => [r.eventId, r.tenant?.slug])).toEqual([['evt_cli_failed', 'golf']])
+    expect(page.stripe).toMatchObject({ checked: false })
+    expect(page.stripe.note).toMatch(/No Stripe key in this profile: Stripe’s side was not checked/)
+    const p = await nchatConsole(['billing', 'prices', '--json', '--database-url', db.url])
+    expect(p.code).toBe(0)
+    expect((JSON.parse(p.stdout) as PriceMappings).plans).toEqual(['free', 'pro', 'enterprise', 'custom'])
+    // A change still needs an operator identity.
+    const w = await nchatConsole(['billing', 'remove-price', '--price-id', 'price_bulk_001', '--database-url', db.url])
+    expect(w.code).not.toBe(0)
+    expect((await db.client.query(`SELECT 1 FROM console.billing_prices WHERE price_id = 'price_bulk_001'`)).rowCount).toBe(1)
   })
 
   describe('roles: support may look, not change; the database refuses too', () => {
