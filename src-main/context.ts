@@ -75,10 +75,11 @@ export function createContext(opts: {
   })
   const billing = new BillingService(db, session, opts.platform, opts.billing)
   const lifecycle = new LifecycleService(db, session, {
-    // Cancel with the tenant: the subscription ends at period end, once (billing/cancel.ts).
-    afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId, when: 'period_end' })
+    // Cancel with the tenant: the subscription ends as the operator chose (the marker's), once
+    // (billing/cancel.ts). Through ctx, so a context whose billing is replaced (tests) uses that one.
+    afterCancel: (tenantId) => ctx.billing.cancelWithTenant({ tenantId })
   })
-  return {
+  const ctx: AppContext = {
     db,
     session,
     tenants: new TenantDirectoryService(db, session),
@@ -108,4 +109,5 @@ export function createContext(opts: {
       jobs: backups
     })
   }
+  return ctx
 }

@@ -11,6 +11,9 @@ import {
   type KeyTestReport,
   type ParsedInputOf,
   type PermissionCheck,
+  type PriceMappings,
+  type SavePriceResult,
+  type StripePrices,
   type ReconcileReport,
   type ReplayOutcome,
   type StripeCheckInfo,
@@ -25,10 +28,11 @@ import type { SessionService } from '../session'
 import { checkStripe, failuresPage, type StripeSnapshot } from './failures'
 import { keyFacts, StripeGateway, type GatewayOptions, type StripeApiOverride } from './gateway'
 import { reconcileAll, fixDrift } from './reconcile'
+import { listMappings, removePrice, savePrice, stripePrices } from './prices'
 import { replayEvent } from './replay'
 import { resolveEvent, tenantBilling as readTenantBilling, pricePlans } from './repository'
 import { idOf, invoiceSubscription, subscriptionFacts, type InvoiceLike, type SubLike } from './state'
-import { cancelSubscription, type CancelRequest, type CancelResult } from './cancel'
+import { cancellationAttempt, cancelSubscription, markerWhen, type CancelMarker, type CancelRequest, type CancelResult } from './cancel'
 
 export interface BillingOptions {
   /** Tests and benchmarks: the fake Stripe. Never set from the renderer. */
@@ -45,11 +49,18 @@ const PROBES: { call: string; endpoint: string; run: (s: Stripe) => Promise<unkn
   { call: 'Read subscriptions (replay, reconcile, billing tab)', endpoint: 'GET /v1/subscriptions', run: (s) => s.subscriptions.list({ limit: 1, status: 'all' }) },
   { call: 'Read invoices (replay, billing tab)', endpoint: 'GET /v1/invoices', run: (s) => s.invoices.list({ limit: 1 }) },
   { call: 'Read customers (billing tab)', endpoint: 'GET /v1/customers', run: (s) => s.customers.list({ limit: 1 }) },
+  { call: 'Read prices and products (price list)', endpoint: 'GET /v1/prices', run: (s) => s.prices.list({ limit: 1, expand: ['data.product'] }) },
   {
     call: 'Cancel subscriptions (cancel with the tenant)',
     endpoint: 'POST /v1/subscriptions/:id',
     write: true,
     run: (s) => s.subscriptions.update('sub_console_permission_probe', { cancel_at_period_end: true }, { idempotencyKey: `nchat-console:permission-probe:${randomUUID()}` })
+  },
+  {
+    call: 'Cancel subscriptions at once (cancel with the tenant)',
+    endpoint: 'DELETE /v1/subscriptions/:id',
+    write: true,
+    run: (s) => s.subscriptions.cancel('sub_console_permission_probe', {}, { idempotencyKey: `nchat-console:permission-probe:${randomUUID()}` })
   }
 ]
 
@@ -316,9 +327,20 @@ export class BillingService {
       lastPaymentAmount: row.lastPaymentAmount,
       lastPaymentStatus: row.lastPaymentStatus
     }
-    const marker = row.metadata.consoleCancellation as { stripe?: string } | undefined
+    const marker = row.metadata.consoleCancellation as CancelMarker | undefined
     const pendingCancellation = marker?.stripe === 'pending'
-    const base = { tenantId: id, idsFrom: row.idsFrom, customerId: row.customerId, subscriptionId: row.subscriptionId, recorded, pendingCancellation }
+    const pendingSub = pendingCancellation ? (marker?.subscriptionId ?? row.subscriptionId) : null
+    const attempt = pendingSub ? await cancellationAttempt(this.db, id, pendingSub, marker!) : null
+    const base = {
+      tenantId: id,
+      idsFrom: row.idsFrom,
+      customerId: row.customerId,
+      subscriptionId: row.subscriptionId,
+      recorded,
+      pendingCancellation,
+      pendingCancellationWhen: pendingCancellation ? (attempt ? (attempt.kind === 'subscription.cancel' ? 'now' : 'period_end') : markerWhen(marker)) : null,
+      pendingCancellationSent: Boolean(attempt)
+    } as const
     const gw = this.gateway()
     if (!gw) return { ...base, stripe: null, notes: [...notes, 'No Stripe key in this profile: Stripe was not asked.'] }
     if (!row.customerId && !row.subscriptionId) return { ...base, stripe: null, notes }
@@ -402,6 +424,29 @@ export class BillingService {
     } finally {
       this.jobs.delete(input.jobId)
     }
+  }
+
+  // ---------------------------------------------------------------- price → plan mapping
+
+  private async priceDeps() {
+    return { db: this.db, layout: await this.layout(), gw: this.gateway(), operator: this.target().operator }
+  }
+
+  async prices(): Promise<PriceMappings> {
+    return listMappings(await this.priceDeps())
+  }
+
+  async stripePrices(): Promise<StripePrices> {
+    await this.layout()
+    return stripePrices(this.db, this.requireGateway())
+  }
+
+  async savePrice(input: ParsedInputOf<'billing:savePrice'>): Promise<SavePriceResult> {
+    return savePrice(await this.priceDeps(), input)
+  }
+
+  async removePrice(priceId: string): Promise<{ removed: boolean; message: string }> {
+    return removePrice(await this.priceDeps(), priceId)
   }
 
   /**

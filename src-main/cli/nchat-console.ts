@@ -52,7 +52,15 @@ const READ_ONLY = new Set<Channel>([
   'health:audit',
   'health:cancelAudit',
   'reach:appEndpoint',
-  'reach:tenant'
+  'reach:tenant',
+  'billing:keyStatus',
+  'billing:webhookHealth',
+  'billing:checkStripe',
+  'billing:failures',
+  'billing:event',
+  'billing:tenant',
+  'billing:prices',
+  'billing:stripePrices'
 ])
 
 /** Channels that start a background job: the CLI waits for it to end. */

@@ -384,14 +384,15 @@ export class LifecycleService {
     }
   }
 
-  /** The billing hook after a cancel; never undoes the cancel, at most warns. */
-  private async cancelBilling(id: string): Promise<string | null> {
-    if (!this.afterCancel) return null
+  /** The billing hook after a cancel; never undoes the cancel: says what Stripe did, or warns. */
+  private async cancelBilling(id: string): Promise<{ done: string | null; warning: string | null }> {
+    if (!this.afterCancel) return { done: null, warning: null }
     try {
       const r = await this.afterCancel(id)
-      return r.state === 'done' || r.state === 'none' ? null : r.message
+      if (r.state === 'done') return { done: r.message, warning: null }
+      return { done: null, warning: r.state === 'none' ? null : r.message }
     } catch (e) {
-      return `The Stripe subscription was not cancelled: ${toAppError(e).message}`
+      return { done: null, warning: `The Stripe subscription was not cancelled: ${toAppError(e).message}` }
     }
   }
 
@@ -404,7 +405,7 @@ export class LifecycleService {
     return this.transition('reactivate', input.id, { reason: input.reason, note: input.note, expectedStatus: input.expectedStatus, returnTo: input.returnTo })
   }
   cancel(input: ParsedInputOf<'lifecycle:cancel'>): Promise<LifecycleOutcome> {
-    return this.transition('cancel', input.id, { reason: 'owner_request', note: input.note, expectedStatus: input.expectedStatus })
+    return this.transition('cancel', input.id, { reason: 'owner_request', note: input.note, expectedStatus: input.expectedStatus, subscription: input.subscription })
   }
   restore(input: ParsedInputOf<'lifecycle:restore'>): Promise<LifecycleOutcome> {
     return this.transition('restore', input.id, { reason: null, note: input.note, expectedStatus: input.expectedStatus })
@@ -422,7 +423,7 @@ export class LifecycleService {
   private async transition(
     kind: TransitionKind,
     id: string,
-    opts: { reason: string | null; note?: string; expectedStatus?: string; returnTo?: 'active' | 'trial'; within?: Within }
+    opts: { reason: string | null; note?: string; expectedStatus?: string; returnTo?: 'active' | 'trial'; within?: Within; subscription?: 'period_end' | 'now' }
   ): Promise<LifecycleOutcome> {
     const target = this.target()
     const layout = await this.layout()
@@ -470,8 +471,9 @@ export class LifecycleService {
       } else if (kind === 'cancel') {
         if (has('cancelled_at')) sets.push('cancelled_at = now()')
         const subscription = str(row.stripe_subscription_id ?? meta.stripeSubscriptionId)
-        // Billing (issue: Stripe) cancels at period end; until it exists the request is recorded.
-        nextMeta = { ...meta, consoleCancellation: { note, previousStatus: from, stripe: subscription ? 'pending' : 'none', subscriptionId: subscription, ...stamp } }
+        // Billing (billing/cancel.ts) carries the operator's choice out once, after the commit, and consumes the marker.
+        const when = opts.subscription ?? 'period_end'
+        nextMeta = { ...meta, consoleCancellation: { note, previousStatus: from, stripe: subscription ? 'pending' : 'none', subscriptionId: subscription, when, ...stamp } }
       } else {
         const cancelledAt = row.cancelled_at ? new Date(String(row.cancelled_at)) : null
         if (cancelledAt && Date.now() - cancelledAt.getTime() > this.graceDays * 86_400_000) {
@@ -508,7 +510,7 @@ export class LifecycleService {
         tenantId: id,
         slug,
         schema: str(row.schema_name),
-        params: { reason: opts.reason, note, before, after }
+        params: { reason: opts.reason, note, before, after, ...(kind === 'cancel' ? { subscription: opts.subscription ?? 'period_end' } : {}) }
       })
       return { row: nrow, changed: true }
     }
@@ -516,17 +518,17 @@ export class LifecycleService {
     const res = opts.within ? await step(opts.within.client) : await this.db.tx(step)
     opts.within?.rows.push(res.row)
     const slug = String(res.row.slug ?? '')
-    const billingWarning = kind === 'cancel' && res.changed && !opts.within ? await this.cancelBilling(id) : null
+    const billing = kind === 'cancel' && res.changed && !opts.within ? await this.cancelBilling(id) : { done: null, warning: null }
     const ev = res.changed && !opts.within ? await evictTenantKeys(target.redisUrl, tenantCacheKeys(slug, [str(res.row.custom_domain)])) : { evicted: [], warning: null }
     return {
       tenantId: id,
       slug,
       status: String(res.row.status ?? ''),
       changed: res.changed,
-      message: res.changed
+      message: (res.changed
         ? `Tenant ${slug} was ${spec.verb}${kind === 'reactivate' && res.row.status !== 'active' ? ` (back to ${String(res.row.status)})` : ''}.`
-        : `Tenant ${slug} already was ${String(res.row.status ?? spec.to)}; nothing changed.`,
-      warnings: [...(ev.warning ? [ev.warning] : []), ...(billingWarning ? [billingWarning] : [])],
+        : `Tenant ${slug} already was ${String(res.row.status ?? spec.to)}; nothing changed.`) + (billing.done ? ` ${billing.done}` : ''),
+      warnings: [...(ev.warning ? [ev.warning] : []), ...(billing.warning ? [billing.warning] : [])],
       evictedKeys: ev.evicted
     }
   }

@@ -254,12 +254,97 @@ export interface TenantBilling {
   } | null
   /** The tenant was cancelled in the console; its subscription's cancellation is still pending. */
   pendingCancellation: boolean
+  /** The choice made when the tenant was cancelled (period end when not recorded). */
+  pendingCancellationWhen: 'period_end' | 'now' | null
+  /** An attempt of the pending cancellation reached Stripe: its choice can no longer change. */
+  pendingCancellationSent: boolean
   notes: string[]
 }
 
-export const CancelSubscriptionInput = z.strictObject({ id: Uuid, when: z.enum(['period_end', 'now']).default('period_end') })
+/**
+ * Retry a pending cancellation. Without `when`, the choice made when the tenant was
+ * cancelled (the pending marker's) is sent. A different choice is accepted only while no
+ * attempt of this cancellation has reached Stripe.
+ */
+export const CancelSubscriptionInput = z.strictObject({ id: Uuid, when: z.enum(['period_end', 'now']).optional() })
 export interface CancelSubscriptionResult {
   state: 'done' | 'pending' | 'none'
   subscriptionId: string | null
+  message: string
+}
+
+// ------------------------------------------------------------ price → plan mapping
+
+/** A Stripe price id, as console.billing_prices' CHECK allows it. */
+export const PriceId = z.string().regex(/^price_[A-Za-z0-9_]{1,200}$/, 'a Stripe price id (price_…)')
+export const BILLING_INTERVALS = ['monthly', 'yearly'] as const
+export type BillingInterval = (typeof BILLING_INTERVALS)[number]
+
+/**
+ * Add ('add': the price must not be mapped yet) or change ('edit': plan and interval of a
+ * mapped price). The plan must be one of the database's plans; with a Stripe key the price
+ * is read from Stripe (it must exist and be billed at that interval).
+ */
+export const SavePriceInput = z.strictObject({
+  mode: z.enum(['add', 'edit']),
+  priceId: PriceId,
+  plan: z.string().trim().min(1).max(20),
+  interval: z.enum(BILLING_INTERVALS)
+})
+export const RemovePriceInput = z.strictObject({ priceId: PriceId })
+
+export interface PriceMapping {
+  priceId: string
+  plan: string
+  interval: BillingInterval
+  /** Read from Stripe when it was saved; false: typed without a Stripe key, not checked. */
+  checked: boolean
+  productName: string | null
+  amountCents: number | null
+  currency: string | null
+  addedAt: string
+  addedBy: string
+  updatedAt: string | null
+  updatedBy: string | null
+  /** Tenants whose stripe_price_id is this price. */
+  tenants: number
+}
+
+export interface PriceMappings {
+  mappings: PriceMapping[]
+  /** The plans the database allows (its CHECK constraint), in its order. */
+  plans: string[]
+  /** The profile has a usable Stripe key: prices can be picked from Stripe and are checked. */
+  stripe: boolean
+  notes: string[]
+}
+
+/** One of Stripe's prices, to pick from. */
+export interface StripePriceOption {
+  priceId: string
+  productId: string | null
+  productName: string | null
+  nickname: string | null
+  amountCents: number | null
+  currency: string
+  /** The console's interval for it; null: not a monthly or yearly recurring price. */
+  interval: BillingInterval | null
+  /** Stripe's own words for the billing period (e.g. "every 3 months", "one time"). */
+  recurring: string
+  active: boolean
+  /** The plan it is mapped to already, if it is. */
+  mappedTo: string | null
+}
+
+export interface StripePrices {
+  prices: StripePriceOption[]
+  /** Pages read from Stripe (100 prices a page). */
+  pages: number
+  /** More prices than the console lists (the first 1,000 are shown). */
+  truncated: boolean
+}
+
+export interface SavePriceResult {
+  mapping: PriceMapping
   message: string
 }

@@ -91,6 +91,11 @@ import {
   TenantBillingInput,
   TestKeyInput,
   CancelSubscriptionInput,
+  RemovePriceInput,
+  SavePriceInput,
+  type PriceMappings,
+  type SavePriceResult,
+  type StripePrices,
   type BillingJobProgress,
   type BulkReplayResult,
   type CancelSubscriptionResult,
@@ -225,7 +230,11 @@ export const contract = {
   'billing:fixDrift': channel<FixResult>()(FixDriftInput),
   'billing:cancelSubscription': channel<CancelSubscriptionResult>()(CancelSubscriptionInput),
   'reach:appEndpoint': channel<AppEndpointStatus>()(Empty),
-  'reach:tenant': channel<TenantReachability>()(ReachTenantInput)
+  'reach:tenant': channel<TenantReachability>()(ReachTenantInput),
+  'billing:prices': channel<PriceMappings>()(Empty),
+  'billing:stripePrices': channel<StripePrices>()(Empty),
+  'billing:savePrice': channel<SavePriceResult>()(SavePriceInput),
+  'billing:removePrice': channel<{ removed: boolean; message: string }>()(RemovePriceInput)
 } as const
 
 export type Contract = typeof contract

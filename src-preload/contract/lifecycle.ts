@@ -157,7 +157,19 @@ export type SuspendInput = z.input<typeof SuspendInput>
 export const ReactivateInput = z.strictObject({ ...SuspendInput.shape, returnTo: z.enum(['active', 'trial']).optional() })
 export type ReactivateInput = z.input<typeof ReactivateInput>
 
-export const CancelInput = z.strictObject({ id: Uuid, note: Note.optional(), expectedStatus: ExpectedStatus })
+/**
+ * How a cancelled tenant's Stripe subscription ends (issue 13, item 7): 'period_end'
+ * (default) lets it run to the end of the period already paid and not renew; 'now' ends it
+ * at once in Stripe. Recorded in the lifecycle's pending marker and carried out once by billing.
+ */
+export const SUBSCRIPTION_CANCEL_CHOICES = ['period_end', 'now'] as const
+export type SubscriptionCancelChoice = (typeof SUBSCRIPTION_CANCEL_CHOICES)[number]
+export const CancelInput = z.strictObject({
+  id: Uuid,
+  note: Note.optional(),
+  expectedStatus: ExpectedStatus,
+  subscription: z.enum(SUBSCRIPTION_CANCEL_CHOICES).default('period_end')
+})
 export type CancelInput = z.input<typeof CancelInput>
 
 export const TenantIdInput = z.strictObject({ id: Uuid })

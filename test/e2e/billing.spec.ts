@@ -152,3 +152,137 @@ test('reconcile finds the drift and fixes it; the billing tab of a tenant', asyn
     await fake.stop()
   }
 })
+
+test('cancel a tenant: the dialog’s Stripe choice (at once) is carried to Stripe once', async ({ page, harness }) => {
+  mkdirSync(SHOTS, { recursive: true })
+  const { fake } = await withFakeStripe(harness)
+  try {
+    const [t] = await harness.sql<{ id: string; slug: string; sub: string }>(
+      `SELECT id, slug, stripe_subscription_id AS sub FROM public.tenants
+        WHERE status IN ('active', 'trial') AND stripe_subscription_id IS NOT NULL AND stripe_price_id IS NOT NULL ORDER BY slug LIMIT 1`
+    )
+    expect(t).toBeTruthy()
+    await page.setViewportSize({ width: 1440, height: 1000 })
+    await harness.open('tenants')
+    await page.getByRole('searchbox', { name: 'Search tenants' }).fill(t!.slug)
+    await page.getByTestId('tenant-table').locator(`[data-row-id="${t!.id}"] [data-col="name"]`).click()
+    await page.getByTestId('lc-actions').getByRole('button', { name: 'Cancel tenant' }).click()
+    const dlg = page.getByTestId('lc-cancel-dialog')
+    const choice = dlg.getByTestId('lc-subscription-choice')
+    // Period end is the default; each choice says what it means.
+    await expect(choice.getByRole('radio', { name: /At the end of the period/ })).toBeChecked()
+    await expect(choice).toContainText('Nothing more is billed')
+    await expect(choice).toContainText('no proration credit and no final invoice')
+    await choice.getByRole('radio', { name: /At once/ }).check()
+    await page.screenshot({ path: join(SHOTS, 'billing-cancel-dialog.png') })
+    await dlg.getByTestId('lc-confirm').click()
+    await expect(dlg.getByTestId('lc-result')).toContainText(`Tenant ${t!.slug} was cancelled. Stripe subscription ${t!.sub} was cancelled at once.`)
+    await page.screenshot({ path: join(SHOTS, 'billing-cancel-done.png') })
+    const deletes = fake.effects.filter((e) => e.method === 'DELETE' && e.path === `/v1/subscriptions/${t!.sub}`)
+    expect(deletes).toHaveLength(1)
+    expect(fake.subscriptions.get(t!.sub)!.status).toBe('canceled')
+    const [row] = await harness.sql<{ m: { stripe: string; when: string } }>(`SELECT metadata -> 'consoleCancellation' AS m FROM public.tenants WHERE id = $1`, [t!.id])
+    expect(row!.m).toMatchObject({ stripe: 'cancelled', when: 'now' })
+    const log = await harness.sql<{ params: { when: string } }>(`SELECT params FROM console.operator_log WHERE action = 'billing.cancel_subscription' AND tenant_id = $1`, [t!.id])
+    expect(log.map((l) => l.params.when)).toEqual(['now'])
+  } finally {
+    await fake.stop()
+  }
+})
+
+test('the price list: pick a Stripe price for a plan, edit it, remove it', async ({ page, harness }) => {
+  mkdirSync(SHOTS, { recursive: true })
+  const { fake } = await withFakeStripe(harness)
+  try {
+    fake.addProduct('prod_team', 'nChat Team')
+    fake.addPrice('price_team_yearly', 'year', 12000, 'prod_team', { nickname: 'Team yearly' })
+    fake.addPrice('price_team_quarterly', 'month', 3500, 'prod_team', { intervalCount: 3 })
+    const before = (await harness.sql<{ n: number }>(`SELECT count(*)::int AS n FROM console.billing_prices`))[0]!.n
+    await page.setViewportSize({ width: 1440, height: 1000 })
+    await harness.open('billing')
+    const card = page.getByTestId('price-mapping')
+    await card.scrollIntoViewIfNeeded()
+    await expect(card.getByTestId('price-table').locator('tbody tr')).toHaveCount(before)
+    // Rows written by SQL before the screen existed were never checked with Stripe.
+    await expect(card).toContainText(`${before} prices were typed without a Stripe key and never checked`)
+    const add = card.getByTestId('price-add')
+    await add.getByRole('button', { name: 'Load prices from Stripe' }).click()
+    const pick = add.getByRole('combobox', { name: 'Stripe price' })
+    await expect(pick.locator('option[value="price_team_quarterly"]')).toBeDisabled()
+    await expect(pick.locator('option[value="price_team_yearly"]')).toHaveText(/nChat Team · Team yearly · \$120\.00 every year · price_team_yearly/)
+    await pick.selectOption('price_team_yearly')
+    await expect(add.getByRole('combobox', { name: 'Interval' })).toHaveValue('yearly')
+    await add.getByRole('combobox', { name: 'Plan' }).selectOption('enterprise')
+    await add.getByRole('button', { name: 'Add' }).click()
+    await expect(add.getByTestId('price-result')).toHaveText('Added price_team_yearly → enterprise (yearly).')
+    const row = card.locator('tr[data-price-id="price_team_yearly"]')
+    await expect(row).toContainText('nChat Team')
+    await expect(row).toContainText('✓ Stripe')
+
+    await row.getByRole('button', { name: 'Edit' }).click()
+    await row.getByRole('combobox', { name: 'Plan of price_team_yearly' }).selectOption('custom')
+    await row.getByRole('button', { name: 'Save' }).click()
+    await expect(card).toContainText('Changed price_team_yearly from enterprise (yearly) to custom (yearly).')
+    await expect(row.locator('td').nth(3)).toHaveText('custom')
+    await page.mouse.move(0, 0)
+    await card.screenshot({ path: join(SHOTS, 'billing-prices.png') })
+
+    await row.getByRole('button', { name: 'Remove…' }).click()
+    await row.getByRole('button', { name: 'Remove', exact: true }).click()
+    await expect(card.getByTestId('price-removed')).toHaveText('Removed price_team_yearly (was custom, yearly).')
+    await expect(row).toHaveCount(0)
+    const audit = await harness.sql<{ action: string }>(`SELECT action FROM console.operator_log WHERE action LIKE 'billing.price_%' ORDER BY id`)
+    expect(audit.map((a) => a.action)).toEqual(['billing.price_add', 'billing.price_edit', 'billing.price_remove'])
+
+    // Without a Stripe key: the id is typed, its form checked here, and saved as not checked with Stripe.
+    await harness.ctx.db.setTarget(targetFromUrl(harness.dbUrl, { stripeKey: null }))
+    await harness.open('billing')
+    await page.reload()
+    const add2 = page.getByTestId('price-mapping').getByTestId('price-add')
+    await add2.scrollIntoViewIfNeeded()
+    await expect(add2).toContainText('not checked with Stripe')
+    await add2.getByRole('textbox', { name: 'Price id' }).fill('prod_not_a_price')
+    await expect(add2).toContainText('A Stripe price id looks like price_')
+    await expect(add2.getByRole('button', { name: 'Add' })).toBeDisabled()
+    await add2.getByRole('textbox', { name: 'Price id' }).fill('price_typed_by_hand')
+    await add2.getByRole('combobox', { name: 'Plan' }).selectOption('pro')
+    await add2.getByRole('button', { name: 'Add' }).click()
+    await expect(add2.getByTestId('price-result')).toHaveText('Added price_typed_by_hand → pro (monthly). Not checked with Stripe: this profile has no Stripe key.')
+    await expect(page.locator('tr[data-price-id="price_typed_by_hand"]')).toContainText('not checked')
+    await add2.screenshot({ path: join(SHOTS, 'billing-prices-nokey.png') })
+  } finally {
+    await fake.stop()
+  }
+})
+
+test('failures: filter by any tenant of the fleet; resolve with a note', async ({ page, harness }) => {
+  mkdirSync(SHOTS, { recursive: true })
+  // The tenant with the fewest failures (not on the first page), and one failure of it.
+  const [t] = await harness.sql<{ id: string; slug: string; n: number }>(
+    `SELECT t.id, t.slug, count(*)::int AS n FROM public.stripe_webhooks w JOIN public.tenants t ON t.id = w.tenant_id
+      WHERE w.processed IS NOT TRUE OR w.error IS NOT NULL GROUP BY t.id, t.slug ORDER BY n, t.slug LIMIT 1`
+  )
+  expect(t).toBeTruthy()
+  await page.setViewportSize({ width: 1440, height: 1000 })
+  await harness.open('billing')
+  const screen = page.getByTestId('billing')
+  const picker = screen.getByRole('combobox', { name: 'Tenant' })
+  await picker.fill(t!.slug)
+  await expect(screen.locator(`#bl-tenant-options option[value="${t!.slug}"]`)).toHaveCount(1)
+  await picker.press('Enter')
+  await expect(screen.getByTestId('tenant-filter-chip')).toContainText(t!.slug)
+  await expect(screen.getByTestId('failure-types')).toContainText(`${t!.n} failure`)
+  const rows = screen.getByTestId('failures-table').locator('tbody tr')
+  await expect(rows).toHaveCount(t!.n)
+  const first = rows.first()
+  const eventId = await first.getAttribute('data-event-id')
+  await first.getByRole('button', { name: 'Resolve' }).click()
+  await first.getByRole('textbox', { name: `Why ${eventId} needs no replay` }).fill('refunded by hand in Stripe')
+  await page.screenshot({ path: join(SHOTS, 'billing-resolve.png') })
+  await first.getByRole('button', { name: 'Mark resolved' }).click()
+  await expect(screen.locator(`tr[data-event-id="${eventId}"]`)).toHaveCount(0)
+  const [r] = await harness.sql<{ note: string; last_outcome: string }>(`SELECT note, last_outcome FROM console.webhook_replays WHERE stripe_event_id = $1`, [eventId])
+  expect(r).toEqual({ note: 'refunded by hand in Stripe', last_outcome: 'resolved' })
+  await screen.getByRole('button', { name: 'Clear the tenant filter' }).click()
+  await expect(screen.getByTestId('tenant-filter-chip')).toHaveCount(0)
+})

@@ -183,7 +183,7 @@ describe('billing with the real stripe library against a fake Stripe', () => {
     await setKey(LIMITED)
     const limited = await call<KeyTestReport>('billing:testKey', {})
     const denied = limited.permissions.filter((p) => p.allowed === false).map((p) => p.endpoint)
-    expect(denied).toEqual(['GET /v1/webhook_endpoints', 'POST /v1/subscriptions/:id'])
+    expect(denied).toEqual(['GET /v1/webhook_endpoints', 'GET /v1/prices', 'POST /v1/subscriptions/:id', 'DELETE /v1/subscriptions/:id'])
     expect(limited.problems.join(' ')).toMatch(/may not: read webhook endpoints/)
     const e = await fail('billing:webhookHealth', {})
     expect(e.code).toBe('FORBIDDEN')

@@ -74,6 +74,7 @@ export class FakeStripe {
   readonly subscriptions = new Map<string, Obj>()
   readonly invoices = new Map<string, Obj>()
   readonly prices = new Map<string, Obj>()
+  readonly products = new Map<string, Obj>()
   readonly events = new Map<string, Obj & { delivered: boolean }>()
   readonly endpoints = new Map<string, Obj>()
   readonly requests: LoggedRequest[] = []
@@ -116,10 +117,41 @@ export class FakeStripe {
 
   // ------------------------------------------------------------ objects
 
-  addPrice(id: string, interval: 'month' | 'year', amount: number, product = 'prod_nchat'): Obj {
-    const p = { id, object: 'price', active: true, currency: 'usd', unit_amount: amount, product, recurring: { interval, interval_count: 1 }, created: now(), livemode: false }
+  addPrice(
+    id: string,
+    interval: 'month' | 'year',
+    amount: number,
+    product = 'prod_nchat',
+    opts: { intervalCount?: number; oneTime?: boolean; nickname?: string; active?: boolean } = {}
+  ): Obj {
+    if (!this.products.has(product)) this.addProduct(product, product === 'prod_nchat' ? 'nChat' : `Product ${product}`)
+    const p = {
+      id,
+      object: 'price',
+      active: opts.active ?? true,
+      currency: 'usd',
+      unit_amount: amount,
+      nickname: opts.nickname ?? null,
+      product,
+      type: opts.oneTime ? 'one_time' : 'recurring',
+      recurring: opts.oneTime ? null : { interval, interval_count: opts.intervalCount ?? 1 },
+      created: now(),
+      livemode: false
+    }
     this.prices.set(id, p)
     return p
+  }
+
+  addProduct(id: string, name: string): Obj {
+    const p = { id, object: 'product', name, active: true, created: now(), livemode: false }
+    this.products.set(id, p)
+    return p
+  }
+
+  /** A price as Stripe answers it: the product id, or the product itself when expanded. */
+  private priceOut(p: Obj, expand: boolean): Obj {
+    const product = expand ? (this.products.get(String(p.product)) ?? p.product) : p.product
+    return { ...p, product } as Obj
   }
 
   addCustomer(id = fakeId('cus'), metadata: Record<string, string> = {}): Obj {
@@ -343,7 +375,17 @@ export class FakeStripe {
       return need('customer_read') ?? (c ? ok(c) : missing('customer', m[1]!))
     }
     if (method === 'GET' && p === '/v1/customers') return need('customer_read') ?? ok(this.page(p, [...this.customers.values()], q))
-    if (method === 'GET' && p === '/v1/prices') return need('price_read') ?? ok(this.page(p, [...this.prices.values()], q))
+    const expands = [...q.entries()].filter(([k]) => k === 'expand' || k.startsWith('expand[')).map(([, v]) => v)
+    if (method === 'GET' && p === '/v1/prices') {
+      const active = q.get('active')
+      const list = [...this.prices.values()].filter((x) => active === null || String(x.active) === active)
+      const page = this.page(p, list, q)
+      return need('price_read') ?? ok({ ...page, data: page.data.map((x) => this.priceOut(x, expands.includes('data.product'))) })
+    }
+    if (method === 'GET' && (m = /^\/v1\/prices\/([^/]+)$/.exec(p))) {
+      const price = this.prices.get(m[1]!)
+      return need('price_read') ?? (price ? ok(this.priceOut(price, expands.includes('product'))) : missing('price', m[1]!))
+    }
     return { status: 404, payload: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${p}).` } } }
   }
 

@@ -4,9 +4,11 @@ import { FAILURE_SOURCES, REQUIRED_EVENTS, type FailureRow, type FailureSource, 
 import { ErrorState } from '../../components/ErrorState'
 import { formatDateTime, formatInt, formatRelative } from '../../lib/format'
 import { useSession } from '../../shell/session'
+import { ResolveButton, TenantFilter } from './FailureControls'
 import { PayloadViewer } from './PayloadViewer'
+import { PricesCard } from './PricesCard'
 import { ReconcileCard } from './ReconcileCard'
-import { useBulkReplay, useCheckStripe, useFailures, useKeyStatus, useReplay, useResolve, useTestKey, useWebhookHealth } from './queries'
+import { useBulkReplay, useCheckStripe, useFailures, useKeyStatus, useReplay, useTestKey, useWebhookHealth } from './queries'
 import './billing.css'
 
 const axisTick = { fontSize: 11, fill: 'var(--text-2)' }
@@ -109,24 +111,19 @@ function HealthCard({ enabled }: { enabled: boolean }) {
   )
 }
 
-function ResolveButton({ row }: { row: FailureRow }) {
-  const resolve = useResolve()
-  return (
-    <button
-      type="button"
-      className="btn btn-small"
-      disabled={resolve.isPending}
-      onClick={() => {
-        const note = window.prompt(`Mark ${row.eventId} resolved. Note (why no replay is needed):`)
-        if (note && note.trim()) resolve.mutate({ eventId: row.eventId, note: note.trim() })
-      }}
-    >
-      Resolve
-    </button>
-  )
-}
-
-function FailureTable({ rows, selected, onToggle, onView }: { rows: FailureRow[]; selected: Set<string>; onToggle(id: string): void; onView(id: string): void }) {
+function FailureTable({
+  rows,
+  selected,
+  usable,
+  onToggle,
+  onView
+}: {
+  rows: FailureRow[]
+  selected: Set<string>
+  usable: boolean
+  onToggle(id: string): void
+  onView(id: string): void
+}) {
   const replay = useReplay()
   return (
     <>
@@ -187,7 +184,13 @@ function FailureTable({ rows, selected, onToggle, onView }: { rows: FailureRow[]
                 <button type="button" className="btn btn-small" onClick={() => onView(r.eventId)}>
                   Payload
                 </button>
-                <button type="button" className="btn btn-small" disabled={replay.isPending} onClick={() => replay.mutate(r.eventId)}>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={!usable || replay.isPending}
+                  title={usable ? 'Re-fetch from Stripe and apply' : 'Needs the profile’s Stripe key'}
+                  onClick={() => replay.mutate(r.eventId)}
+                >
                   Replay
                 </button>
                 <ResolveButton row={r} />
@@ -244,14 +247,7 @@ export function BillingScreen() {
               </option>
             ))}
           </select>
-          <select aria-label="Tenant" value={filters.tenantId ?? ''} onChange={(e) => set({ tenantId: e.target.value || undefined })}>
-            <option value="">All tenants</option>
-            {[...new Map((p?.rows ?? []).filter((r) => r.tenant).map((r) => [r.tenant!.id, r.tenant!.slug]))].map(([id, slug]) => (
-              <option key={id} value={id}>
-                {slug}
-              </option>
-            ))}
-          </select>
+          <TenantFilter tenantId={filters.tenantId} onChange={(id) => set({ tenantId: id })} />
           <select aria-label="Age" value={filters.maxAgeDays ?? ''} onChange={(e) => set({ maxAgeDays: e.target.value ? Number(e.target.value) : undefined })}>
             <option value="">Any age</option>
             {AGES.map((d) => (
@@ -336,11 +332,12 @@ export function BillingScreen() {
               </button>
             </div>
             {viewing && <PayloadViewer eventId={viewing} onClose={() => setViewing(null)} />}
-            {p.rows.length ? <FailureTable rows={p.rows} selected={selected} onToggle={toggle} onView={setViewing} /> : <p className="bl-ok">No webhook failures match.</p>}
+            {p.rows.length ? <FailureTable rows={p.rows} selected={selected} usable={usable} onToggle={toggle} onView={setViewing} /> : <p className="bl-ok">No webhook failures match.</p>}
           </>
         )}
       </section>
       <ReconcileCard usable={usable} isAdmin={isAdmin} />
+      <PricesCard isAdmin={isAdmin} />
     </div>
   )
 }

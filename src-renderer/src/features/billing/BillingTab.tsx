@@ -1,6 +1,7 @@
 import { ErrorState } from '../../components/ErrorState'
 import { PaymentPill } from '../../components/Pill'
 import { formatCents, formatDate } from '../../lib/format'
+import { useSession } from '../../shell/session'
 import { useCancelSubscription, useOpenInvoice, useTenantBilling } from './queries'
 import './billing.css'
 
@@ -11,6 +12,7 @@ export function BillingTab({ tenantId }: { tenantId: string }) {
   const q = useTenantBilling(tenantId)
   const open = useOpenInvoice()
   const cancel = useCancelSubscription()
+  const isAdmin = useSession().data?.role === 'admin'
   const b = q.data
   if (q.isError) return <ErrorState error={q.error} onRetry={() => void q.refetch()} retrying={q.isFetching} compact />
   if (!b) return <div className="muted">Loading billing…</div>
@@ -105,13 +107,27 @@ export function BillingTab({ tenantId }: { tenantId: string }) {
       </dl>
       {b.pendingCancellation && (
         <div className="note note-warn small" data-testid="pending-cancel">
-          The tenant was cancelled but its subscription is not cancelled yet.{' '}
-          <button type="button" className="btn btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: tenantId, when: 'period_end' })}>
-            Cancel at period end
-          </button>{' '}
-          <button type="button" className="btn btn-small btn-on-danger" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: tenantId, when: 'now' })}>
-            Cancel now
-          </button>
+          The tenant was cancelled but its subscription is not cancelled yet. The choice made:{' '}
+          <b>{b.pendingCancellationWhen === 'now' ? 'at once' : 'at the end of the period'}</b>.
+          {b.pendingCancellationSent ? ' An attempt already reached Stripe, so a retry sends the same request.' : ''}
+          {!isAdmin && ' Sending it to Stripe needs the admin role.'}{' '}
+          {isAdmin && <button type="button" className="btn btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: tenantId })}>
+            Send to Stripe again
+          </button>}
+          {isAdmin && !b.pendingCancellationSent && (
+            <>
+              {' '}
+              {b.pendingCancellationWhen === 'now' ? (
+                <button type="button" className="btn btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: tenantId, when: 'period_end' })}>
+                  Cancel at period end instead
+                </button>
+              ) : (
+                <button type="button" className="btn btn-small btn-on-danger" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: tenantId, when: 'now' })}>
+                  Cancel at once instead
+                </button>
+              )}
+            </>
+          )}
           {cancel.data && <div>{cancel.data.message}</div>}
           {cancel.isError && <ErrorState error={cancel.error} compact />}
         </div>

@@ -14,7 +14,9 @@ export const billingKeys = {
   health: () => [...billingKeys.all, 'health'] as const,
   failures: (f: InputOf<'billing:failures'>) => [...billingKeys.all, 'failures', f] as const,
   event: (id: string) => [...billingKeys.all, 'event', id] as const,
-  tenant: (id: string) => [...billingKeys.all, 'tenant', id] as const
+  tenant: (id: string) => [...billingKeys.all, 'tenant', id] as const,
+  prices: () => [...billingKeys.all, 'prices'] as const,
+  stripePrices: () => [...billingKeys.all, 'stripePrices'] as const
 }
 
 export const useKeyStatus = () => useQuery({ queryKey: billingKeys.keyStatus(), queryFn: () => call('billing:keyStatus', {}) })
@@ -68,7 +70,24 @@ export function useOpenInvoice() {
 
 export function useCancelSubscription() {
   const done = useInvalidateAll()
-  return useMutation({ mutationFn: (v: { id: string; when: 'period_end' | 'now' }) => call('billing:cancelSubscription', v), onSettled: done })
+  return useMutation({ mutationFn: (v: { id: string; when?: 'period_end' | 'now' }) => call('billing:cancelSubscription', v), onSettled: done })
+}
+
+export const usePriceMappings = () => useQuery({ queryKey: billingKeys.prices(), queryFn: () => call('billing:prices', {}) })
+
+/** Stripe's prices for the picker: read only when asked (it may be several pages). */
+export const useStripePrices = (enabled: boolean) =>
+  useQuery({ queryKey: billingKeys.stripePrices(), queryFn: () => call('billing:stripePrices', {}), enabled, retry: false, staleTime: 5 * 60_000 })
+
+/** A change of the price list changes plans the billing tab and reconcile derive. */
+export function useSavePrice() {
+  const done = useInvalidateAll()
+  return useMutation({ mutationFn: (v: InputOf<'billing:savePrice'>) => call('billing:savePrice', v), onSettled: done })
+}
+
+export function useRemovePrice() {
+  const done = useInvalidateAll()
+  return useMutation({ mutationFn: (priceId: string) => call('billing:removePrice', { priceId }), onSettled: done })
 }
 
 /** A billing job (bulk replay, reconcile, fix) with live progress and cancel. */

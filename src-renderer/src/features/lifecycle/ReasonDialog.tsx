@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { SUSPEND_REASONS, SUSPEND_REASON_LABELS, type SuspendReason } from '../../../../src-preload/contract'
+import { SUSPEND_REASONS, SUSPEND_REASON_LABELS, type SubscriptionCancelChoice, type SuspendReason } from '../../../../src-preload/contract'
 import { StatusPill } from '../../components/Pill'
 import { ConfirmFooter, Dialog, ErrorNote, Warnings, conflictCurrent } from './Dialog'
 import { useStatusAction, type StatusAction } from './queries'
@@ -42,6 +42,43 @@ export function ReasonPicker({
   )
 }
 
+/**
+ * Cancel: how the tenant's Stripe subscription ends. Says only what the console asks of
+ * Stripe: cancel_at_period_end, or a cancel with Stripe's defaults (no proration credit, no
+ * final invoice requested).
+ */
+export function SubscriptionChoice({ value, onChange }: { value: SubscriptionCancelChoice; onChange(v: SubscriptionCancelChoice): void }) {
+  return (
+    <fieldset className="lc-reasons" data-testid="lc-subscription-choice">
+      <legend>Stripe subscription (if the tenant has one)</legend>
+      <label className="lc-radio lc-choice">
+        <input type="radio" name="subscription" value="period_end" checked={value === 'period_end'} onChange={() => onChange('period_end')} />
+        <span>
+          <span>
+            <b>At the end of the period</b> (default)
+          </span>
+          <span className="small muted">
+            The subscription runs to the end of the period already paid, then ends without renewing. Nothing more is billed.
+          </span>
+        </span>
+      </label>
+      <label className="lc-radio lc-choice">
+        <input type="radio" name="subscription" value="now" checked={value === 'now'} onChange={() => onChange('now')} />
+        <span>
+          <b>At once</b>
+          <span className="small muted">
+            Stripe ends the subscription now: no further invoices for it. The console asks for no proration credit and no final invoice
+            (Stripe’s defaults), so the unused part of the period is not credited automatically; refund it in Stripe if you mean to.
+          </span>
+        </span>
+      </label>
+      <p className="small muted">
+        Sent to Stripe once, after the tenant is cancelled. Without a Stripe key it stays pending and can be sent from the tenant’s Billing tab.
+      </p>
+    </fieldset>
+  )
+}
+
 export function ReasonDialog({
   action,
   tenant,
@@ -57,11 +94,12 @@ export function ReasonDialog({
   const [reason, setReason] = useState<SuspendReason | ''>('')
   const [note, setNote] = useState('')
   const [returnTo, setReturnTo] = useState<'' | 'active' | 'trial'>('')
+  const [subscription, setSubscription] = useState<SubscriptionCancelChoice>('period_end')
   const needsReason = action === 'suspend' || action === 'reactivate'
   const valid = !needsReason || (reason !== '' && (reason !== 'other' || note.trim() !== ''))
   const current = conflictCurrent(m.error)
   const submit = () =>
-    m.mutate({ action, id: tenant.id, reason: reason || undefined, note: note.trim() || undefined, expectedStatus: tenant.status, returnTo: returnTo || undefined })
+    m.mutate({ action, id: tenant.id, reason: reason || undefined, note: note.trim() || undefined, expectedStatus: tenant.status, returnTo: returnTo || undefined, subscription: action === 'cancel' ? subscription : undefined })
   const done = m.isSuccess
   return (
     <Dialog
@@ -94,10 +132,11 @@ export function ReasonDialog({
       {action === 'suspend' && <p className="small">Members are locked out until the tenant is reactivated. The app sees the change at once when the profile has a Redis URL.</p>}
       {action === 'cancel' && (
         <p className="small">
-          The tenant is marked cancelled now. Its Stripe subscription is cancelled at the end of the period once billing is connected;
-          until then the request is recorded as pending. It can be restored within {graceDays} days; after that an admin may hard-delete it.
+          The tenant is marked cancelled now: its members lose access. It can be restored within {graceDays} days; after that an admin may
+          hard-delete it.
         </p>
       )}
+      {action === 'cancel' && !done && <SubscriptionChoice value={subscription} onChange={setSubscription} />}
       {action === 'reactivate' && !done && (
         <label className="lc-field">
           <span>Return to</span>

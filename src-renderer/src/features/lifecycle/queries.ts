@@ -69,12 +69,17 @@ export function useStatusAction() {
       note?: string
       expectedStatus?: string
       returnTo?: 'active' | 'trial'
+      /** Cancel: how the Stripe subscription ends. */
+      subscription?: 'period_end' | 'now'
     }) => {
       if (v.action === 'reactivate') {
         return call('lifecycle:reactivate', { id: v.id, reason: v.reason ?? 'other', note: v.note, expectedStatus: v.expectedStatus, returnTo: v.returnTo })
       }
       if (v.action === 'suspend') {
         return call(`lifecycle:${v.action}`, { id: v.id, reason: v.reason ?? 'other', note: v.note, expectedStatus: v.expectedStatus })
+      }
+      if (v.action === 'cancel') {
+        return call('lifecycle:cancel', { id: v.id, note: v.note, expectedStatus: v.expectedStatus, subscription: v.subscription ?? 'period_end' })
       }
       return call(`lifecycle:${v.action}`, { id: v.id, note: v.note, expectedStatus: v.expectedStatus })
     },
