@@ -130,7 +130,7 @@ async function main(): Promise<number> {
         if (!res.ok) throw new Error(`${s.name}: ${res.error.code} ${res.error.message}`)
         if (detailId) {
           if (i >= 3) times.push(ms)
-          last = { rows: [], total: 1, offset: 0, limit: 1 }
+          last = { rows: [], total: 1, totalExact: true, offset: 0, limit: 1, next: null, mode: 'fast', slowHint: null }
           continue
         }
         const page = res.data as TenantPage

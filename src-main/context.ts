@@ -13,6 +13,7 @@ import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
 import { HealthService } from './health'
 import { AuditService, Maintenance } from './audit'
+import { IndexService } from './indexes'
 import { BillingService, type BillingOptions } from './billing'
 
 export type { FileDialogOptions, Platform } from './platform/platform'
@@ -31,6 +32,7 @@ export interface AppContext {
   insights: InsightsService
   health: HealthService
   audit: AuditService
+  indexes: IndexService
   maintenance: Maintenance
   billing: BillingService
   platform: Platform
@@ -71,10 +73,11 @@ export function createContext(opts: {
     ...opts.backupTuning
   })
   const billing = new BillingService(db, session, opts.platform, opts.billing)
+  const indexes = new IndexService(db, session)
   return {
     db,
     session,
-    tenants: new TenantDirectoryService(db, session),
+    tenants: new TenantDirectoryService(db, session, indexes),
     lifecycle: new LifecycleService(db, session, {
       // Cancel with the tenant: the subscription ends at period end, once (billing/cancel.ts).
       afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId, when: 'period_end' })
@@ -83,7 +86,8 @@ export function createContext(opts: {
     backups,
     insights: new InsightsService(db, session, opts.platform),
     health: new HealthService(db, session, opts.platform),
-    audit: new AuditService(db, session, opts.platform),
+    audit: new AuditService(db, session, opts.platform, indexes),
+    indexes,
     maintenance: new Maintenance(db, session),
     platform: opts.platform,
     migrationsDir: opts.migrationsDir,

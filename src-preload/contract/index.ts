@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { Empty } from './common'
 import type { Result } from './errors'
 import type { SessionInfo } from './session'
+import { IndexAreaInput, IndexListInput, IndexNameInput, type IndexAreaStatus, type IndexChange, type IndexInfo } from './indexes'
 import {
   BulkInput,
   CancelInput,
@@ -91,7 +92,7 @@ import {
   type TenantBilling,
   type WebhookHealth
 } from './billing'
-import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
+import { TenantFilter, TenantGetInput, TenantListInput, type FleetFacets, type TenantCount, type TenantDetail, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
   ProfileIdInput,
@@ -113,6 +114,7 @@ export * from './profiles'
 export * from './backups'
 export * from './insights'
 export * from './health'
+export * from './indexes'
 export * from './audit'
 export * from './billing'
 
@@ -135,6 +137,7 @@ export const contract = {
   'tenants:list': channel<TenantPage>()(TenantListInput),
   'tenants:get': channel<TenantDetail>()(TenantGetInput),
   'tenants:facets': channel<FleetFacets>()(Empty),
+  'tenants:count': channel<TenantCount>()(TenantFilter),
   'lifecycle:capabilities': channel<LifecycleCapabilities>()(Empty),
   'lifecycle:create': channel<CreateOutcome>()(CreateTenantInput),
   'lifecycle:editable': channel<EditableTenant>()(TenantIdInput),
@@ -183,6 +186,10 @@ export const contract = {
   'audit:cancelExport': channel<{ cancelled: boolean }>()(AuditJobInput),
   'audit:indexes': channel<AuditIndexInfo[]>()(Empty),
   'audit:createIndex': channel<AuditIndexResult>()(AuditIndexInput),
+  'indexes:list': channel<IndexInfo[]>()(IndexListInput),
+  'indexes:status': channel<IndexAreaStatus>()(IndexAreaInput),
+  'indexes:create': channel<IndexChange>()(IndexNameInput),
+  'indexes:drop': channel<IndexChange>()(IndexNameInput),
   'maintenance:preview': channel<MaintenancePreview>()(MaintenancePreviewInput),
   'maintenance:run': channel<MaintenanceResult>()(MaintenanceRunInput),
   'billing:keyStatus': channel<KeyStatus>()(Empty),

@@ -4,6 +4,7 @@ import { auditHandlers } from './audit'
 import { backupHandlers } from './backups'
 import { healthHandlers } from './health'
 import { billingHandlers } from './billing'
+import { indexHandlers } from './indexes'
 import { insightHandlers } from './insights'
 import { lifecycleHandlers } from './lifecycle'
 import { profileHandlers } from './profiles'
@@ -26,5 +27,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...insightHandlers,
   ...healthHandlers,
   ...auditHandlers,
-  ...billingHandlers
+  ...billingHandlers,
+  ...indexHandlers
 }
