@@ -74,11 +74,13 @@ export function createContext(opts: {
   })
   const billing = new BillingService(db, session, opts.platform, opts.billing)
   const indexes = new IndexService(db, session)
+  const tenants = new TenantDirectoryService(db, session, indexes)
   return {
     db,
     session,
-    tenants: new TenantDirectoryService(db, session, indexes),
+    tenants,
     lifecycle: new LifecycleService(db, session, {
+      resolveMatching: (filter, expected, max) => tenants.resolveConfirmed(filter, expected, max),
       // Cancel with the tenant: the subscription ends at period end, once (billing/cancel.ts).
       afterCancel: (tenantId) => billing.cancelWithTenant({ tenantId, when: 'period_end' })
     }),

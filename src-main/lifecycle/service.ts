@@ -11,7 +11,7 @@ import type {
   ActionPermission,
   BulkItemResult
 } from '../../src-preload/contract'
-import { SUSPEND_REASONS, SUSPEND_REASON_LABELS, checkAssetUrl, checkHostname } from '../../src-preload/contract'
+import { MAX_MATCHING, SUSPEND_REASONS, SUSPEND_REASON_LABELS, checkAssetUrl, checkHostname, type TenantFilter } from '../../src-preload/contract'
 import { PLANS } from '../domain/plans'
 import { mergePlanValues, plansFor } from '../domain/plan-layouts'
 import { templateTenantReason } from '../domain/template-tenant'
@@ -42,6 +42,8 @@ export interface LifecycleOptions {
    * Its message becomes a warning of the outcome unless the state is 'done' or 'none'.
    */
   afterCancel?: (tenantId: string) => Promise<{ state: string; message: string }>
+  /** "Select all matching": the directory resolves a filter to ids (refused if the count changed). */
+  resolveMatching?: (filter: TenantFilter, expected: number, max: number) => Promise<string[]>
 }
 
 type TransitionKind = 'suspend' | 'reactivate' | 'cancel' | 'restore'
@@ -63,6 +65,7 @@ export class LifecycleService {
   private readonly creator: TenantCreator
   private readonly deleter: HardDelete
   private readonly afterCancel: LifecycleOptions['afterCancel']
+  private readonly resolveMatching: LifecycleOptions['resolveMatching']
 
   constructor(
     private readonly db: ConnectionManager,
@@ -79,6 +82,7 @@ export class LifecycleService {
           : null
     this.graceDays = opts.graceDays ?? 30
     this.afterCancel = opts.afterCancel
+    this.resolveMatching = opts.resolveMatching
     this.trialDays = opts.trialDays ?? 14
     const parts: LifecycleEnv = {
       db,
@@ -538,7 +542,12 @@ export class LifecycleService {
   async bulk(input: ParsedInputOf<'lifecycle:bulk'>): Promise<BulkOutcome> {
     const results: BulkItemResult[] = []
     const warnings = new Set<string>()
-    const ids = [...new Set(input.ids)]
+    let ids: string[]
+    if ('ids' in input) ids = [...new Set(input.ids)]
+    else {
+      if (!this.resolveMatching) throw new AppError('UNSUPPORTED', 'Select all matching is not available here; tick the tenants instead.')
+      ids = await this.resolveMatching(input.matching, input.expected, MAX_MATCHING.lifecycle)
+    }
     for (const id of ids) {
       try {
         const r = await this.transition(input.action, id, { reason: input.reason, note: input.note })

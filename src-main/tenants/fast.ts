@@ -180,3 +180,11 @@ export async function matchingIds(db: Queryable, layout: Layout, q: ListQuery, a
   const r = await db.query<{ id: string }>(`SELECT t.id::text AS id FROM public.tenants t WHERE ${where}${after} ORDER BY t.id LIMIT ${p.add(chunk)}`, p.values)
   return r.rows.map((x) => x.id)
 }
+
+/** Matching tenants per status (exact): what a bulk action over a filter is about to touch. */
+export async function statusCounts(db: Queryable, layout: Layout, q: ListQuery): Promise<{ status: string; count: number }[]> {
+  const p = new Params()
+  const where = fastWhere(layout, q, p)
+  const r = await db.query<{ status: string; n: number }>(`SELECT t.status::text AS status, count(*)::int AS n FROM public.tenants t WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`, p.values)
+  return r.rows.map((x) => ({ status: x.status, count: Number(x.n) }))
+}

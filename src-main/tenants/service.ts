@@ -1,18 +1,15 @@
-import type { FleetFacets, TenantCount, TenantDetail, TenantPage, UsageMetric } from '../../src-preload/contract'
+import { MAX_MATCHING, type FleetFacets, type TenantCount, type TenantDetail, type TenantMatching, type TenantPage, type TenantFilter, type UsageMetric } from '../../src-preload/contract'
 import type { ParsedInputOf } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
 import { templateTenantReason } from '../domain/template-tenant'
 import type { ConnectionManager } from '../db/connection'
 import type { Layout } from '../db/layout'
 import { IndexService } from '../indexes'
-import { exactTotal, fastSortable, listTenantsFast, matchingIds } from './fast'
+import { exactTotal, fastSortable, listTenantsFast, matchingIds, statusCounts } from './fast'
 import { getTenant, listTenants, newestVerifiedBackup, schemaFacts, type ListQuery } from './repository'
 import type { SessionService } from '../session'
 
 type FilterInput = ParsedInputOf<'tenants:count'>
-
-/** Select all matching acts on at most this many tenants (the bulk actions say so beyond). */
-export const MAX_MATCHING = 100_000
 
 /** Current usage period as the app writes it: the UTC month. */
 export function currentPeriod(now = new Date()): string {
@@ -120,7 +117,7 @@ export class TenantDirectoryService {
    * Every tenant id matching a filter, resolved here in chunks (select all matching: the
    * renderer sends the filter, never 100,000 ids). Refuses beyond `max`.
    */
-  async resolveMatching(input: FilterInput, max = MAX_MATCHING, chunk = 5000): Promise<string[]> {
+  async resolveMatching(input: FilterInput, max: number = MAX_MATCHING.backup, chunk = 5000): Promise<string[]> {
     const layout = await this.requireTenantsTable()
     const q = { ...this.query(layout, input), sort: 'name' as const, direction: 'asc' as const, offset: 0, limit: 1 }
     const out: string[] = []
@@ -128,9 +125,36 @@ export class TenantDirectoryService {
       const ids = await matchingIds(this.db, layout, q, out[out.length - 1] ?? null, chunk)
       out.push(...ids)
       if (out.length > max) {
-        throw new AppError('INVALID_INPUT', `More than ${max.toLocaleString('en-US')} tenants match. Narrow the search or filters and try again.`)
+        throw new AppError('INVALID_INPUT', `More than ${max.toLocaleString('en-US')} tenants match, more than this action takes at once. Narrow the search or filters and try again.`)
       }
       if (ids.length < chunk) return out
+    }
+  }
+
+  /**
+   * The ids behind a confirmed "select all matching": refused when the filter no longer
+   * selects the number of tenants the operator confirmed (the fleet changed meanwhile).
+   */
+  async resolveConfirmed(filter: TenantFilter, expected: number, max: number): Promise<string[]> {
+    const ids = await this.resolveMatching(filter as FilterInput, max)
+    if (ids.length !== expected) {
+      throw new AppError(
+        'CONFLICT',
+        `The selection changed: ${ids.length.toLocaleString('en-US')} tenants match now, ${expected.toLocaleString('en-US')} when you confirmed. Nothing was done; review the selection and confirm again.`
+      )
+    }
+    return ids
+  }
+
+  /** What "select all matching" selects now: exact count, by status, the first few by name. */
+  async matching(input: FilterInput): Promise<TenantMatching> {
+    const layout = await this.requireTenantsTable()
+    const q = { ...this.query(layout, input), sort: 'name' as const, direction: 'asc' as const, offset: 0, limit: 20 }
+    const [byStatus, page] = await Promise.all([statusCounts(this.db, layout, q), listTenantsFast(this.db, layout, { ...q, after: null }, await this.tenantNotNull(layout))])
+    return {
+      total: byStatus.reduce((s, x) => s + x.count, 0),
+      byStatus,
+      sample: page.rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, status: r.status }))
     }
   }
 

@@ -92,7 +92,7 @@ import {
   type TenantBilling,
   type WebhookHealth
 } from './billing'
-import { TenantFilter, TenantGetInput, TenantListInput, type FleetFacets, type TenantCount, type TenantDetail, type TenantPage } from './tenants'
+import { TenantFilter, TenantGetInput, TenantListInput, type FleetFacets, type TenantCount, type TenantDetail, type TenantMatching, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
   ProfileIdInput,
@@ -138,6 +138,7 @@ export const contract = {
   'tenants:get': channel<TenantDetail>()(TenantGetInput),
   'tenants:facets': channel<FleetFacets>()(Empty),
   'tenants:count': channel<TenantCount>()(TenantFilter),
+  'tenants:matching': channel<TenantMatching>()(TenantFilter),
   'lifecycle:capabilities': channel<LifecycleCapabilities>()(Empty),
   'lifecycle:create': channel<CreateOutcome>()(CreateTenantInput),
   'lifecycle:editable': channel<EditableTenant>()(TenantIdInput),

@@ -87,6 +87,18 @@ export interface TenantCount {
   total: number
 }
 
+/** Most tenants one "select all matching" may act on, per action (main resolves the ids). */
+export const MAX_MATCHING = { lifecycle: 5_000, backup: 100_000 } as const
+
+/** "Select all matching": what the filter selects now, before the operator confirms. */
+export interface TenantMatching {
+  /** Exact. */
+  total: number
+  byStatus: { status: string; count: number }[]
+  /** The first tenants by name, to show what is selected. */
+  sample: { id: string; name: string; slug: string; status: string }[]
+}
+
 export const TenantGetInput = z.strictObject({ id: Uuid })
 
 export interface UsageMetric {
