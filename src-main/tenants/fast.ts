@@ -22,7 +22,7 @@ import { likeOfLowered, planColumn, searchHaystack, tenantSortColumns, USAGE_SOR
 import { mapRow, pageSelect, searchTerm, usageCol, VERIFIED, type ListQuery } from './repository'
 
 /** Matches counted exactly before the total becomes an estimate. */
-export const COUNT_CAP = 5000
+export const COUNT_CAP = 1000
 
 export interface FastQuery extends ListQuery {
   after: TenantCursor | null
