@@ -193,7 +193,7 @@ export class IndexService {
 
 const HINTS: Record<IndexArea, (n: number) => string> = {
   directory: (n) =>
-    `Slow mode: ${n} of the directory's indexes ${n === 1 ? 'is' : 'are'} missing, so every page reads the whole tenants table and counts exactly. An admin can create them in Settings → Console indexes (CREATE INDEX CONCURRENTLY, the app keeps running).`,
+    `Slow mode: ${n} of the directory's indexes ${n === 1 ? 'is' : 'are'} missing, so every page reads the whole tenants table. An admin can create them in Settings → Console indexes.`,
   audit: (n) => `${n} audit index${n === 1 ? ' is' : 'es are'} missing: deep pages and filters of the timeline read the whole audit table. An admin can create them in Settings → Console indexes.`,
   billing: () => 'The webhook failures index is missing: the failures page reads every webhook. An admin can create it in Settings → Console indexes.'
 }

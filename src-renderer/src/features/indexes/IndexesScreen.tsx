@@ -36,7 +36,7 @@ export function IndexesScreen() {
     setBulk(null)
   }
   return (
-    <div className="ix-page">
+    <div className="page-scroll" data-testid="console-indexes">
       <div className="page-head">
         <div>
           <h1>Console indexes</h1>
