@@ -34,7 +34,7 @@ describe('handler registry', () => {
   it('answers ok with data for a valid request and applies defaults', async () => {
     const { registry, list } = setup()
     const res = await registry.invoke('tenants:list', { search: 'acme' }, meta)
-    expect(res).toEqual({ ok: true, data: { rows: [], total: 0, offset: 0, limit: 50 } })
+    expect(res).toEqual({ ok: true, data: { rows: [], total: 0, totalExact: true, offset: 0, limit: 50, next: null, mode: 'slow', slowHint: null } })
     expect(list).toHaveBeenCalledWith(expect.objectContaining({ search: 'acme', sort: 'name', direction: 'asc', offset: 0, limit: 50 }))
   })
 
