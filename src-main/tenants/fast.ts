@@ -23,6 +23,8 @@ import { mapRow, pageSelect, searchTerm, usageCol, VERIFIED, type ListQuery } fr
 
 /** Matches counted exactly before the total becomes an estimate. */
 export const COUNT_CAP = 1000
+/** Rows read (a page sample) to estimate how many tenants a search matches past the cap. */
+const SAMPLE_ROWS = 5000
 
 export interface FastQuery extends ListQuery {
   after: TenantCursor | null
@@ -154,6 +156,20 @@ export async function cappedTotal(db: Queryable, layout: Layout, q: ListQuery): 
   const c = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM public.tenants t WHERE ${where} LIMIT ${cap}) x`, p.values)
   const n = Number(c.rows[0]?.n ?? 0)
   if (n < COUNT_CAP) return { total: n, exact: true }
+  if (q.search && searchTerm(q.search)) {
+    // The planner has no good estimate for a substring: count it in a fixed page sample
+    // (~SAMPLE_ROWS rows, REPEATABLE so the same fleet gives the same figure) and scale.
+    const s = new Params()
+    const sw = fastWhere(layout, q, s)
+    const r = await db.query<{ m: number; n: number; rel: number }>(
+      `WITH rel AS (SELECT greatest(reltuples, 1)::float8 AS n FROM pg_class WHERE oid = 'public.tenants'::regclass)
+       SELECT count(*) FILTER (WHERE ${sw})::int AS m, count(*)::int AS n, (SELECT n FROM rel) AS rel
+         FROM public.tenants t TABLESAMPLE SYSTEM ((SELECT least(100, greatest(0.1, ${s.add(SAMPLE_ROWS)} * 100.0 / n)) FROM rel)) REPEATABLE (1)`,
+      s.values
+    )
+    const x = r.rows[0]
+    if (x && Number(x.n) > 0) return { total: Math.max(COUNT_CAP, Math.round((Number(x.m) / Number(x.n)) * Number(x.rel))), exact: false }
+  }
   const e = new Params()
   const ew = fastWhere(layout, q, e)
   const plan = await db.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM public.tenants t WHERE ${ew}`, e.values)
