@@ -273,7 +273,7 @@ Slow mode = the same database before those indexes were created (the app's own i
 ${rows.join('\n')}
 
 Growth = fast median at ${fmt(big.n)} / fast median at ${fmt(small.n)} (1.00 = independent of the fleet's size).
-"about" totals are the planner's estimate (more than 1,000 matches); the exact figure is one \`tenants:count\` away.
+"about" totals are estimates (more than 1,000 matches: the planner's row estimate, or a page sample for a search); the exact figure is one \`tenants:count\` away.
 `
   const out = values.out!
   mkdirSync(dirname(out), { recursive: true })
