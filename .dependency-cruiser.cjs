@@ -2,7 +2,7 @@
  * The architecture, checked (npm run lint runs this after eslint). The map and the why
  * are in docs/architecture.md. Every rule is an error: a violation fails the lint.
  */
-const FEATURES = '(tenants|session|lifecycle|backup|profiles|demo|insights|health|audit|billing|reach)'
+const FEATURES = '(tenants|session|lifecycle|backup|profiles|demo|insights|health|audit|billing|reach|indexes)'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -13,6 +13,7 @@ import { TenantDirectoryService } from './tenants'
 import { InsightsService } from './insights'
 import { HealthOpsService, HealthService } from './health'
 import { AuditService, Maintenance } from './audit'
+import { IndexService } from './indexes'
 import { BillingService, type BillingOptions } from './billing'
 import { ReachService } from './reach'
 
@@ -33,6 +34,7 @@ export interface AppContext {
   health: HealthService
   healthOps: HealthOpsService
   audit: AuditService
+  indexes: IndexService
   maintenance: Maintenance
   billing: BillingService
   reach: ReachService
@@ -74,7 +76,10 @@ export function createContext(opts: {
     ...opts.backupTuning
   })
   const billing = new BillingService(db, session, opts.platform, opts.billing)
+  const indexes = new IndexService(db, session)
+  const tenants = new TenantDirectoryService(db, session, indexes)
   const lifecycle = new LifecycleService(db, session, {
+    resolveMatching: (filter, expected, max) => tenants.resolveConfirmed(filter, expected, max),
     // Cancel with the tenant: the subscription ends as the operator chose (the marker's), once
     // (billing/cancel.ts). Through ctx, so a context whose billing is replaced (tests) uses that one.
     afterCancel: (tenantId) => ctx.billing.cancelWithTenant({ tenantId })
@@ -82,14 +87,15 @@ export function createContext(opts: {
   const ctx: AppContext = {
     db,
     session,
-    tenants: new TenantDirectoryService(db, session),
+    tenants,
     lifecycle,
     billing,
     backups,
     insights: new InsightsService(db, session, opts.platform),
     health: new HealthService(db, session, opts.platform),
     healthOps: new HealthOpsService(db, session, { lifecycle, backupSchema: (schema, slug) => backups.backupSchemaNow(schema, slug) }),
-    audit: new AuditService(db, session, opts.platform),
+    audit: new AuditService(db, session, opts.platform, indexes),
+    indexes,
     maintenance: new Maintenance(db, session),
     reach: new ReachService(db, session),
     platform: opts.platform,

@@ -5,7 +5,7 @@
  *   timeline.ts     the keyset page over merged sources, the cursor
  *   archive.ts      copying a tenant's app audit rows before its hard delete (used by lifecycle)
  *   maintenance.ts  the cleanup jobs: dry run, one transaction, operator log
- *   indexes.ts      the app-table indexes offered as an admin action, with plans before and after
+ *   (its app-table indexes are the "audit" area of src-main/indexes)
  */
 export { AuditService } from './service'
 export { Maintenance } from './maintenance'

@@ -9,7 +9,7 @@ import { csvField } from '../insights'
 import type { Platform } from '../platform'
 import type { SessionService } from '../session'
 import { appSource, archiveSource, consoleSource, readAppAuditTable, SOURCE_ORDER, type AppAuditTable, type SourceSql } from './sources'
-import { createIndex, listIndexes } from './indexes'
+import type { IndexService } from '../indexes'
 import { decodeCursor, encodeCursor, liveSlugs, readPage, selectList, tenantSlugs, toEntry, type RawRow } from './timeline'
 
 /** Rows per query while exporting. */
@@ -33,7 +33,9 @@ export class AuditService {
   constructor(
     private readonly db: ConnectionManager,
     private readonly session: SessionService,
-    private readonly platform: Pick<Platform, 'emit' | 'saveDialog'>
+    private readonly platform: Pick<Platform, 'emit' | 'saveDialog'>,
+    /** The console's index facility: the audit's three indexes are its 'audit' area. */
+    private readonly consoleIndexes: IndexService
   ) {}
 
   /** Which sources this database has, and what is missing, in words. */
@@ -125,15 +127,27 @@ export class AuditService {
   /** The app-table indexes the console offers (empty when there is no app audit table). */
   async indexes(): Promise<AuditIndexInfo[]> {
     const t = await this.appTable()
-    return t ? listIndexes(this.db, t) : []
+    if (!t) return []
+    return (await this.consoleIndexes.list('audit')).map((i) => ({
+      name: i.name,
+      table: i.table,
+      definition: i.definition,
+      purpose: i.purpose,
+      exists: i.exists,
+      canCreate: i.canCreate,
+      reason: i.reason
+    }))
   }
 
   async createIndex(name: string): Promise<AuditIndexResult> {
-    const target = this.db.target
-    if (!target) throw new AppError('NOT_CONFIGURED', 'No database is selected. Choose a connection profile or open the demo.')
+    if (!this.db.target) throw new AppError('NOT_CONFIGURED', 'No database is selected. Choose a connection profile or open the demo.')
     const t = await this.appTable()
     if (!t) throw new AppError('UNSUPPORTED', 'This database has no app audit table to index.')
-    return createIndex(this.db, target, t, name)
+    if (!(await this.consoleIndexes.specs('audit')).some((s) => s.name === name)) {
+      throw new AppError('NOT_FOUND', 'The console offers no index of that name for this database.')
+    }
+    const r = await this.consoleIndexes.create(name, { logAction: 'audit.create_index' })
+    return { name: r.name, created: r.changed, planBefore: r.planBefore ?? '', planAfter: r.planAfter ?? '' }
   }
 
   private async appTable(): Promise<AppAuditTable | null> {

@@ -11,15 +11,15 @@ import type {
   ActionPermission,
   BulkItemResult
 } from '../../src-preload/contract'
-import { SUSPEND_REASONS, SUSPEND_REASON_LABELS, checkAssetUrl, checkHostname } from '../../src-preload/contract'
+import { MAX_MATCHING, SUSPEND_REASONS, SUSPEND_REASON_LABELS, checkAssetUrl, checkHostname, type TenantFilter } from '../../src-preload/contract'
 import { PLANS } from '../domain/plans'
 import { mergePlanValues, plansFor } from '../domain/plan-layouts'
 import { templateTenantReason } from '../domain/template-tenant'
 import { AppError, toAppError } from '../core/errors'
-import { log } from '../core/logger'
 import type { ConnectionManager, Queryable } from '../db/connection'
 import type { Layout } from '../db/layout'
 import type { SessionService } from '../session'
+import { bulkSummary, failedItem } from './bulk'
 import { evictTenantKeys, tenantCacheKeys } from './cache'
 import { ClonePlanCache } from './cloner'
 import { TenantCreator } from './create'
@@ -42,6 +42,8 @@ export interface LifecycleOptions {
    * Its message becomes a warning of the outcome unless the state is 'done' or 'none'.
    */
   afterCancel?: (tenantId: string) => Promise<{ state: string; message: string }>
+  /** "Select all matching": the directory resolves a filter to ids (refused if the count changed). */
+  resolveMatching?: (filter: TenantFilter, expected: number, max: number) => Promise<string[]>
 }
 
 /** A transaction of the caller's, and where the changed rows go. */
@@ -70,6 +72,7 @@ export class LifecycleService {
   private readonly creator: TenantCreator
   private readonly deleter: HardDelete
   private readonly afterCancel: LifecycleOptions['afterCancel']
+  private readonly resolveMatching: LifecycleOptions['resolveMatching']
 
   constructor(
     private readonly db: ConnectionManager,
@@ -86,6 +89,7 @@ export class LifecycleService {
           : null
     this.graceDays = opts.graceDays ?? 30
     this.afterCancel = opts.afterCancel
+    this.resolveMatching = opts.resolveMatching
     this.trialDays = opts.trialDays ?? 14
     const parts: LifecycleEnv = {
       db,
@@ -564,28 +568,24 @@ export class LifecycleService {
   async bulk(input: ParsedInputOf<'lifecycle:bulk'>): Promise<BulkOutcome> {
     const results: BulkItemResult[] = []
     const warnings = new Set<string>()
-    const ids = [...new Set(input.ids)]
+    let ids: string[]
+    if ('ids' in input) ids = [...new Set(input.ids)]
+    else {
+      if (!this.resolveMatching) throw new AppError('UNSUPPORTED', 'Select all matching is not available here; tick the tenants instead.')
+      ids = await this.resolveMatching(input.matching, input.expected, MAX_MATCHING.lifecycle)
+    }
     for (const id of ids) {
       try {
         const r = await this.transition(input.action, id, { reason: input.reason, note: input.note })
         r.warnings.forEach((w) => warnings.add(w))
         results.push({ id, slug: r.slug, outcome: r.changed ? 'changed' : 'unchanged', status: r.status, code: null, message: r.message })
       } catch (e) {
-        const err = toAppError(e)
-        if (err.code === 'INTERNAL') log.error('bulk lifecycle item failed', e)
-        const cur = (err.details as { current?: { slug?: string; status?: string } } | undefined)?.current
-        results.push({ id, slug: cur?.slug ?? null, outcome: 'failed', status: cur?.status ?? null, code: err.code, message: err.message })
-        if (err.code === 'DB_UNAVAILABLE') this.session.invalidate()
+        const f = failedItem(id, e)
+        results.push(f.item)
+        if (f.dbDown) this.session.invalidate()
       }
     }
-    return {
-      action: input.action,
-      changed: results.filter((r) => r.outcome === 'changed').length,
-      unchanged: results.filter((r) => r.outcome === 'unchanged').length,
-      failed: results.filter((r) => r.outcome === 'failed').length,
-      results,
-      warnings: [...warnings]
-    }
+    return bulkSummary(input.action, results, warnings)
   }
 
   // ---------------------------------------------------------------- hard delete (hard-delete.ts)

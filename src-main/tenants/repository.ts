@@ -43,7 +43,7 @@ function domainExpr(layout: Layout): string {
   return layout.hasDomains ? fromTable : 'NULL::text'
 }
 
-function usageCol(layout: Layout, name: string, cast: string): string {
+export function usageCol(layout: Layout, name: string, cast: string): string {
   return layout.hasUsage && layout.usageColumns.has(name) ? `u.${name}` : `NULL::${cast}`
 }
 
@@ -51,8 +51,8 @@ function usageCol(layout: Layout, name: string, cast: string): string {
  * A verified backup of tenant `t` in the console's catalog (a file deleted by retention
  * loses its verified_at). Probes the catalog's (tenant_id, started_at DESC) index.
  */
-const VERIFIED = `c.tenant_id = t.id AND c.status = 'succeeded' AND c.verified_at IS NOT NULL`
-function lastVerifiedExpr(layout: Layout): string {
+export const VERIFIED = `c.tenant_id = t.id AND c.status = 'succeeded' AND c.verified_at IS NOT NULL`
+export function lastVerifiedExpr(layout: Layout): string {
   return layout.hasBackupCatalog
     ? `(SELECT c.started_at FROM console.backup_catalog c WHERE ${VERIFIED} ORDER BY c.started_at DESC LIMIT 1)`
     : 'NULL::timestamptz'
@@ -67,7 +67,36 @@ export function searchTerm(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]/g, '')
 }
 
+/** The columns of a directory row for tenant `t` (the page's rows only). */
+export function pageSelect(layout: Layout): string {
+  return `t.id::text AS id, t.name, t.slug, t.status, ${planExpr(layout)} AS plan,
+           ${col(layout, 'owner_email')} AS owner_email, ${domainExpr(layout)} AS custom_domain,
+           t.schema_name, ${col(layout, 'created_at', 'timestamptz')} AS created_at,
+           ${col(layout, 'trial_ends_at', 'timestamptz')} AS trial_ends_at,
+           ${lastVerifiedExpr(layout)} AS last_verified_backup_at`
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function mapRow(x: any): TenantRow {
+  return {
+    id: x.id,
+    name: x.name,
+    slug: x.slug,
+    status: x.status,
+    plan: x.plan,
+    ownerEmail: x.owner_email,
+    customDomain: x.custom_domain,
+    schemaName: x.schema_name,
+    createdAt: x.created_at ? new Date(x.created_at).toISOString() : null,
+    trialEndsAt: x.trial_ends_at ? new Date(x.trial_ends_at).toISOString() : null,
+    usersTotal: x.users_total === null || x.users_total === undefined ? null : Number(x.users_total),
+    storageBytes: x.storage_bytes === null || x.storage_bytes === undefined ? null : Number(x.storage_bytes),
+    lastVerifiedBackupAt: x.last_verified_backup_at ? new Date(x.last_verified_backup_at).toISOString() : null
+  }
+}
+
 /**
+ * The full scan ("slow mode", and the reference the fast path is tested against).
  * One statement: the page is chosen on a narrow row (id, sort key, total count)
  * and only the page's rows are then read in full and joined to usage. Sorting
  * 10,000 whole tenant rows (jsonb limits, features, branding) costs several times
@@ -117,11 +146,7 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
     layout.hasUsage
       ? `LEFT JOIN LATERAL (SELECT * FROM public.tenant_usage u0 WHERE u0.tenant_id = ${alias}.id AND u0.period = $8 LIMIT 1) u ON true`
       : ''
-  const select = `t.id::text AS id, t.name, t.slug, t.status, ${planExpr(layout)} AS plan,
-           ${col(layout, 'owner_email')} AS owner_email, ${domainExpr(layout)} AS custom_domain,
-           t.schema_name, ${col(layout, 'created_at', 'timestamptz')} AS created_at,
-           ${col(layout, 'trial_ends_at', 'timestamptz')} AS trial_ends_at,
-           ${lastVerifiedExpr(layout)} AS last_verified_backup_at`
+  const select = pageSelect(layout)
   const order = `${sortExpr[q.sort]} ${dir} NULLS LAST, t.id ${dir}`
   const pageSql = `
     SELECT ${select}, ${usersTotal} AS users_total, ${storageBytes} AS storage_bytes, p.total
@@ -144,21 +169,7 @@ export async function listTenants(db: Queryable, layout: Layout, q: ListQuery): 
   }
   return {
     total,
-    rows: page.rows.map((x) => ({
-      id: x.id,
-      name: x.name,
-      slug: x.slug,
-      status: x.status,
-      plan: x.plan,
-      ownerEmail: x.owner_email,
-      customDomain: x.custom_domain,
-      schemaName: x.schema_name,
-      createdAt: x.created_at ? new Date(x.created_at).toISOString() : null,
-      trialEndsAt: x.trial_ends_at ? new Date(x.trial_ends_at).toISOString() : null,
-      usersTotal: x.users_total === null || x.users_total === undefined ? null : Number(x.users_total),
-      storageBytes: x.storage_bytes === null || x.storage_bytes === undefined ? null : Number(x.storage_bytes),
-      lastVerifiedBackupAt: x.last_verified_backup_at ? new Date(x.last_verified_backup_at).toISOString() : null
-    }))
+    rows: page.rows.map(mapRow)
   }
 }
 

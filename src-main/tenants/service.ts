@@ -1,10 +1,15 @@
-import type { FleetFacets, TenantDetail, TenantPage, UsageMetric } from '../../src-preload/contract'
+import { MAX_MATCHING, type FleetFacets, type TenantCount, type TenantDetail, type TenantMatching, type TenantPage, type TenantFilter, type UsageMetric } from '../../src-preload/contract'
 import type { ParsedInputOf } from '../../src-preload/contract'
 import { AppError } from '../core/errors'
 import { templateTenantReason } from '../domain/template-tenant'
 import type { ConnectionManager } from '../db/connection'
-import { getTenant, listTenants, newestVerifiedBackup, schemaFacts } from './repository'
+import type { Layout } from '../db/layout'
+import { IndexService } from '../indexes'
+import { exactTotal, fastSortable, listTenantsFast, matchingIds, statusCounts } from './fast'
+import { getTenant, listTenants, newestVerifiedBackup, schemaFacts, type ListQuery } from './repository'
 import type { SessionService } from '../session'
+
+type FilterInput = ParsedInputOf<'tenants:count'>
 
 /** Current usage period as the app writes it: the UTC month. */
 export function currentPeriod(now = new Date()): string {
@@ -28,10 +33,29 @@ function str(v: unknown): string | null {
 }
 
 export class TenantDirectoryService {
+  private notNull = new WeakMap<Layout, Set<string>>()
+  private readonly indexes: IndexService
+
   constructor(
     private readonly db: ConnectionManager,
-    private readonly session: SessionService
-  ) {}
+    private readonly session: SessionService,
+    indexes?: IndexService
+  ) {
+    this.indexes = indexes ?? new IndexService(db, session)
+  }
+
+  /** NOT NULL columns of public.tenants (a nullable sort key needs its second, NULL branch). */
+  private async tenantNotNull(layout: Layout): Promise<Set<string>> {
+    let s = this.notNull.get(layout)
+    if (!s) {
+      const r = await this.db.query<{ a: string }>(
+        `SELECT attname::text AS a FROM pg_attribute WHERE attrelid = to_regclass('public.tenants') AND attnum > 0 AND NOT attisdropped AND attnotnull`
+      )
+      s = new Set(r.rows.map((x) => x.a))
+      this.notNull.set(layout, s)
+    }
+    return s
+  }
 
   private async requireTenantsTable() {
     const layout = await this.session.layout()
@@ -43,6 +67,23 @@ export class TenantDirectoryService {
 
   async list(input: ParsedInputOf<'tenants:list'>): Promise<TenantPage> {
     const layout = await this.requireTenantsTable()
+    const q = this.query(layout, input)
+    const status = await this.indexes.status('directory')
+    if (status.ready && fastSortable(layout, input.sort)) {
+      const r = await listTenantsFast(this.db, layout, { ...q, sort: input.sort, direction: input.direction, offset: input.offset, limit: input.limit, after: input.after ?? null }, await this.tenantNotNull(layout))
+      return { rows: r.rows, total: r.total, totalExact: r.totalExact, offset: input.offset, limit: input.limit, next: r.next, mode: 'fast', slowHint: null }
+    }
+    // Slow mode: today's full scan, exact total. A keyset cursor is ignored: the offset the
+    // renderer sends with it names the same page.
+    const { rows, total } = await listTenants(this.db, layout, { ...q, sort: input.sort, direction: input.direction, offset: input.offset, limit: input.limit })
+    const hint = status.ready
+      ? 'Sorting by this column reads every tenant (no index can serve it on this database); the other sorts are fast.'
+      : status.hint
+    return { rows, total, totalExact: true, offset: input.offset, limit: input.limit, next: null, mode: 'slow', slowHint: hint }
+  }
+
+  /** The filter as the repository takes it (statuses and plans checked against the catalog). */
+  private query(layout: Layout, input: FilterInput): Omit<ListQuery, 'sort' | 'direction' | 'offset' | 'limit'> {
     const search = input.search?.trim() || null
     // Statuses and plans are whatever this database's CHECK constraints allow.
     const unknown = (values: string[] | undefined, allowed: string[]) =>
@@ -55,19 +96,66 @@ export class TenantDirectoryService {
     if (badPlan.length) {
       throw new AppError('INVALID_INPUT', `Unknown plan "${badPlan[0]}". This database allows: ${layout.plans.join(', ')}.`)
     }
-    const { rows, total } = await listTenants(this.db, layout, {
+    return {
       search,
       statuses: input.statuses?.length ? input.statuses : null,
       plans: input.plans?.length ? input.plans : null,
-      sort: input.sort,
-      direction: input.direction,
-      offset: input.offset,
-      limit: input.limit,
       period: currentPeriod(),
       noVerifiedBackupWithinHours: input.noVerifiedBackupWithinHours ?? null,
       createdMonth: input.createdMonth ?? null
-    })
-    return { rows, total, offset: input.offset, limit: input.limit }
+    }
+  }
+
+  /** The exact number of tenants matching a filter (the directory's "exact count"). */
+  async count(input: FilterInput): Promise<TenantCount> {
+    const layout = await this.requireTenantsTable()
+    const q = this.query(layout, input)
+    return { total: await exactTotal(this.db, layout, { ...q, sort: 'name', direction: 'asc', offset: 0, limit: 1 }) }
+  }
+
+  /**
+   * Every tenant id matching a filter, resolved here in chunks (select all matching: the
+   * renderer sends the filter, never 100,000 ids). Refuses beyond `max`.
+   */
+  async resolveMatching(input: FilterInput, max: number = MAX_MATCHING.backup, chunk = 5000): Promise<string[]> {
+    const layout = await this.requireTenantsTable()
+    const q = { ...this.query(layout, input), sort: 'name' as const, direction: 'asc' as const, offset: 0, limit: 1 }
+    const out: string[] = []
+    for (;;) {
+      const ids = await matchingIds(this.db, layout, q, out[out.length - 1] ?? null, chunk)
+      out.push(...ids)
+      if (out.length > max) {
+        throw new AppError('INVALID_INPUT', `More than ${max.toLocaleString('en-US')} tenants match, more than this action takes at once. Narrow the search or filters and try again.`)
+      }
+      if (ids.length < chunk) return out
+    }
+  }
+
+  /**
+   * The ids behind a confirmed "select all matching": refused when the filter no longer
+   * selects the number of tenants the operator confirmed (the fleet changed meanwhile).
+   */
+  async resolveConfirmed(filter: TenantFilter, expected: number, max: number): Promise<string[]> {
+    const ids = await this.resolveMatching(filter as FilterInput, max)
+    if (ids.length !== expected) {
+      throw new AppError(
+        'CONFLICT',
+        `The selection changed: ${ids.length.toLocaleString('en-US')} tenants match now, ${expected.toLocaleString('en-US')} when you confirmed. Nothing was done; review the selection and confirm again.`
+      )
+    }
+    return ids
+  }
+
+  /** What "select all matching" selects now: exact count, by status, the first few by name. */
+  async matching(input: FilterInput): Promise<TenantMatching> {
+    const layout = await this.requireTenantsTable()
+    const q = { ...this.query(layout, input), sort: 'name' as const, direction: 'asc' as const, offset: 0, limit: 20 }
+    const [byStatus, page] = await Promise.all([statusCounts(this.db, layout, q), listTenantsFast(this.db, layout, { ...q, after: null }, await this.tenantNotNull(layout))])
+    return {
+      total: byStatus.reduce((s, x) => s + x.count, 0),
+      byStatus,
+      sample: page.rows.map((r) => ({ id: r.id, name: r.name, slug: r.slug, status: r.status }))
+    }
   }
 
   async facets(): Promise<FleetFacets> {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Uuid } from './common'
+import { MAX_MATCHING, TenantFilter } from './tenants'
 
 /** Per-tenant backups and restores. The renderer never sends a file path: main asks the OS. */
 
@@ -135,7 +136,10 @@ export const BackupExportInput = z.strictObject({ tenantId: Uuid })
 export const BackupExportManyInput = z.union([
   z.strictObject({ all: z.literal(true) }),
   // 5,000 ids stay under the 256 KB request cap; larger fleets use { all: true }.
-  z.strictObject({ tenantIds: z.array(Uuid).min(1).max(5000) })
+  z.strictObject({ tenantIds: z.array(Uuid).min(1).max(5000) }),
+  // "Select all matching" in the directory: its filter, resolved in main; `expected` is the
+  // count the operator saw (refused if the fleet changed since).
+  z.strictObject({ matching: TenantFilter, expected: z.number().int().min(1).max(MAX_MATCHING.backup) })
 ])
 export const BatchIdInput = z.strictObject({ batchId: Uuid })
 export const JobIdInput = z.strictObject({ jobId: z.string().uuid() })

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { Empty } from './common'
 import type { Result } from './errors'
 import type { SessionInfo } from './session'
+import { IndexAreaInput, IndexListInput, IndexNameInput, type IndexAreaStatus, type IndexChange, type IndexInfo } from './indexes'
 import {
   BulkInput,
   CancelInput,
@@ -111,7 +112,7 @@ import {
   type WebhookHealth
 } from './billing'
 import { ReachTenantInput, type AppEndpointStatus, type TenantReachability } from './reach'
-import { TenantGetInput, TenantListInput, type FleetFacets, type TenantDetail, type TenantPage } from './tenants'
+import { TenantFilter, TenantGetInput, TenantListInput, type FleetFacets, type TenantCount, type TenantDetail, type TenantMatching, type TenantPage } from './tenants'
 import {
   ProfileActivateInput,
   ProfileIdInput,
@@ -134,6 +135,7 @@ export * from './backups'
 export * from './insights'
 export * from './health'
 export * from './health-ops'
+export * from './indexes'
 export * from './audit'
 export * from './billing'
 export * from './reach'
@@ -157,6 +159,8 @@ export const contract = {
   'tenants:list': channel<TenantPage>()(TenantListInput),
   'tenants:get': channel<TenantDetail>()(TenantGetInput),
   'tenants:facets': channel<FleetFacets>()(Empty),
+  'tenants:count': channel<TenantCount>()(TenantFilter),
+  'tenants:matching': channel<TenantMatching>()(TenantFilter),
   'lifecycle:capabilities': channel<LifecycleCapabilities>()(Empty),
   'lifecycle:create': channel<CreateOutcome>()(CreateTenantInput),
   'lifecycle:editable': channel<EditableTenant>()(TenantIdInput),
@@ -212,6 +216,10 @@ export const contract = {
   'audit:cancelExport': channel<{ cancelled: boolean }>()(AuditJobInput),
   'audit:indexes': channel<AuditIndexInfo[]>()(Empty),
   'audit:createIndex': channel<AuditIndexResult>()(AuditIndexInput),
+  'indexes:list': channel<IndexInfo[]>()(IndexListInput),
+  'indexes:status': channel<IndexAreaStatus>()(IndexAreaInput),
+  'indexes:create': channel<IndexChange>()(IndexNameInput),
+  'indexes:drop': channel<IndexChange>()(IndexNameInput),
   'maintenance:preview': channel<MaintenancePreview>()(MaintenancePreviewInput),
   'maintenance:run': channel<MaintenanceResult>()(MaintenanceRunInput),
   'billing:keyStatus': channel<KeyStatus>()(Empty),

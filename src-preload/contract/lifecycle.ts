@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ConsoleRole } from './common'
 import { Uuid } from './common'
+import { MAX_MATCHING, TenantFilter } from './tenants'
 
 /**
  * Tenant lifecycle: create, edit, suspend, reactivate, cancel, restore, hard delete,
@@ -185,12 +186,23 @@ export const HardDeleteInput = z.strictObject({
 })
 export type HardDeleteInput = z.input<typeof HardDeleteInput>
 
-export const BulkInput = z.strictObject({
-  ids: z.array(Uuid).min(1).max(500),
-  action: z.enum(['suspend', 'reactivate']),
-  reason: z.enum(SUSPEND_REASONS),
-  note: Note.optional()
-})
+export const BulkInput = z.union([
+  z.strictObject({
+    ids: z.array(Uuid).min(1).max(500),
+    action: z.enum(['suspend', 'reactivate']),
+    reason: z.enum(SUSPEND_REASONS),
+    note: Note.optional()
+  }),
+  // "Select all matching": the directory's filter, resolved to ids in main; `expected` is
+  // the count the operator confirmed (tenants:matching), refused if the fleet changed since.
+  z.strictObject({
+    matching: TenantFilter,
+    expected: z.number().int().min(1).max(MAX_MATCHING.lifecycle),
+    action: z.enum(['suspend', 'reactivate']),
+    reason: z.enum(SUSPEND_REASONS),
+    note: Note.optional()
+  })
+])
 export type BulkInput = z.input<typeof BulkInput>
 
 export interface ActionPermission {

@@ -19,7 +19,7 @@ export const TENANT_SORT_KEYS = [
 ] as const
 export type TenantSortKey = (typeof TENANT_SORT_KEYS)[number]
 
-export const TenantListInput = z.strictObject({
+const filterShape = {
   search: SearchText.optional(),
   // Status and plan values come from the database's CHECK constraints, so they are
   // validated as bounded identifiers here and against the catalog in main.
@@ -28,11 +28,26 @@ export const TenantListInput = z.strictObject({
   /** Only tenants with no verified backup taken in the last N hours (backup freshness). */
   noVerifiedBackupWithinHours: z.number().int().min(1).max(87_600).optional(),
   /** Only tenants created in this UTC month (the overview's month bars open the directory with it). */
-  createdMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month like 2026-03').optional(),
+  createdMonth: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month like 2026-03').optional()
+}
+
+/** Which tenants the directory shows: its search and filters (also "select all matching"). */
+export const TenantFilter = z.strictObject(filterShape)
+export type TenantFilter = z.input<typeof TenantFilter>
+
+/** A keyset position: the sort key of the last row seen (as text; null: it had none) and its id. */
+export const TenantCursorInput = z.strictObject({ key: z.string().max(600).nullable(), id: Uuid })
+export type TenantCursor = z.infer<typeof TenantCursorInput>
+
+export const TenantListInput = z.strictObject({
+  ...filterShape,
   sort: z.enum(TENANT_SORT_KEYS).default('name'),
   direction: z.enum(['asc', 'desc']).default('asc'),
+  /** Where this page starts: rows skipped (jump to page), or, with `after`, only the position shown. */
   offset: z.number().int().min(0).max(10_000_000).default(0),
-  limit: z.number().int().min(1).max(200).default(50)
+  limit: z.number().int().min(1).max(200).default(50),
+  /** The next page after this row (the previous page's `next`): same cost at any depth. Needs the same sort. */
+  after: TenantCursorInput.optional()
 })
 export type TenantListInput = z.input<typeof TenantListInput>
 
@@ -55,9 +70,33 @@ export interface TenantRow {
 
 export interface TenantPage {
   rows: TenantRow[]
+  /** Matching tenants: exact when totalExact, else the planner's estimate (show it as "about"). */
   total: number
+  totalExact: boolean
   offset: number
   limit: number
+  /** Cursor of this page's last row when more rows follow (pass as `after`), else null. */
+  next: TenantCursor | null
+  /** fast: served by the console's indexes; slow: a full read of the tenants table. */
+  mode: 'fast' | 'slow'
+  /** Slow mode: why, and how to leave it (null in fast mode). */
+  slowHint: string | null
+}
+
+export interface TenantCount {
+  total: number
+}
+
+/** Most tenants one "select all matching" may act on, per action (main resolves the ids). */
+export const MAX_MATCHING = { lifecycle: 5_000, backup: 100_000 } as const
+
+/** "Select all matching": what the filter selects now, before the operator confirms. */
+export interface TenantMatching {
+  /** Exact. */
+  total: number
+  byStatus: { status: string; count: number }[]
+  /** The first tenants by name, to show what is selected. */
+  sample: { id: string; name: string; slug: string; status: string }[]
 }
 
 export const TenantGetInput = z.strictObject({ id: Uuid })

@@ -10,7 +10,7 @@ const meta = { senderUrl: ORIGIN + 'index.html' }
 function setup(role: 'none' | 'support' | 'admin' = 'admin') {
   const ctx: AppContext = createContext({ platform: { emit: () => {} }, migrationsDir: '/nonexistent' })
   vi.spyOn(ctx.session, 'role').mockResolvedValue(role)
-  const list = vi.spyOn(ctx.tenants, 'list').mockResolvedValue({ rows: [], total: 0, offset: 0, limit: 50 })
+  const list = vi.spyOn(ctx.tenants, 'list').mockResolvedValue({ rows: [], total: 0, totalExact: true, offset: 0, limit: 50, next: null, mode: 'slow', slowHint: null })
   const registry = createRegistry(ctx, handlers, (url) => url.startsWith(ORIGIN))
   return { ctx, registry, list }
 }
@@ -34,7 +34,7 @@ describe('handler registry', () => {
   it('answers ok with data for a valid request and applies defaults', async () => {
     const { registry, list } = setup()
     const res = await registry.invoke('tenants:list', { search: 'acme' }, meta)
-    expect(res).toEqual({ ok: true, data: { rows: [], total: 0, offset: 0, limit: 50 } })
+    expect(res).toEqual({ ok: true, data: { rows: [], total: 0, totalExact: true, offset: 0, limit: 50, next: null, mode: 'slow', slowHint: null } })
     expect(list).toHaveBeenCalledWith(expect.objectContaining({ search: 'acme', sort: 'name', direction: 'asc', offset: 0, limit: 50 }))
   })
 
@@ -76,7 +76,7 @@ describe('handler registry', () => {
   it('enforces the minimum console role before calling the service', async () => {
     const { ctx } = setup('support')
     const called = vi.fn()
-    const adminOnly: Handler<'tenants:list'> = { minRole: 'admin', handle: async () => (called(), { rows: [], total: 0, offset: 0, limit: 1 }) }
+    const adminOnly: Handler<'tenants:list'> = { minRole: 'admin', handle: async () => (called(), { rows: [], total: 0, totalExact: true, offset: 0, limit: 1, next: null, mode: 'slow' as const, slowHint: null }) }
     const registry = createRegistry(ctx, { ...handlers, 'tenants:list': adminOnly }, () => true)
     const res = await registry.invoke('tenants:list', {}, meta)
     expect(res).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })

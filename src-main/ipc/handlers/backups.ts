@@ -1,3 +1,4 @@
+import { MAX_MATCHING } from '../../../src-preload/contract'
 import type { HandlerMap } from '../registry'
 
 type BackupChannel =
@@ -20,7 +21,12 @@ export const backupHandlers: HandlerMap<BackupChannel> = {
   'backups:batches': { minRole: 'support', handle: (_i, ctx) => ctx.backups.batches() },
   'backups:jobs': { minRole: 'support', handle: async (_i, ctx) => ctx.backups.activeJobs() },
   'backups:export': { minRole: 'support', handle: (i, ctx) => ctx.backups.startExport(i.tenantId) },
-  'backups:exportMany': { minRole: 'support', handle: (i, ctx) => ctx.backups.startBatch(i) },
+  'backups:exportMany': {
+    minRole: 'support',
+    // Select all matching: the directory resolves its filter to ids here, never in the renderer.
+    handle: async (i, ctx) =>
+      ctx.backups.startBatch('matching' in i ? { tenantIds: await ctx.tenants.resolveConfirmed(i.matching, i.expected, MAX_MATCHING.backup) } : i)
+  },
   'backups:resumeBatch': { minRole: 'support', handle: (i, ctx) => ctx.backups.resumeBatch(i.batchId) },
   'backups:cancel': { minRole: 'support', handle: (i, ctx) => ctx.backups.cancel(i.jobId) },
   'backups:verify': { minRole: 'support', handle: (i, ctx) => ctx.backups.verify(i.backupId, i.deep) },

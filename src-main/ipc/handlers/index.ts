@@ -5,6 +5,7 @@ import { backupHandlers } from './backups'
 import { healthHandlers } from './health'
 import { healthOpsHandlers } from './health-ops'
 import { billingHandlers } from './billing'
+import { indexHandlers } from './indexes'
 import { insightHandlers } from './insights'
 import { lifecycleHandlers } from './lifecycle'
 import { profileHandlers } from './profiles'
@@ -30,5 +31,6 @@ export const handlers: { [C in Channel]: Handler<C> } = {
   ...healthOpsHandlers,
   ...auditHandlers,
   ...billingHandlers,
-  ...reachHandlers
+  ...reachHandlers,
+  ...indexHandlers
 }

@@ -8,6 +8,7 @@ import { OverviewScreen } from '../features/insights/OverviewScreen'
 import { ProfilesScreen } from '../features/profiles/ProfilesScreen'
 import { TenantsScreen } from '../features/tenants/TenantsScreen'
 import { BackupsScreen } from '../features/backups/BackupsScreen'
+import { IndexesScreen } from '../features/indexes/IndexesScreen'
 
 /**
  * The console's screens, in nav order. Adding a screen is one entry here:
@@ -32,7 +33,8 @@ export const SCREENS: ScreenDef[] = [
   { id: 'backups', label: 'Backups', icon: <IconArchive />, component: BackupsScreen, section: 'Fleet', minRole: 'support' },
   { id: 'audit', label: 'Audit', icon: <IconList />, component: AuditScreen, section: 'Fleet', minRole: 'support' },
   { id: 'billing', label: 'Billing', icon: <IconAlert />, component: BillingScreen, section: 'Fleet', minRole: 'support' },
-  { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' }
+  { id: 'connections', label: 'Connections', icon: <IconKey />, component: ProfilesScreen, section: 'Settings' },
+  { id: 'indexes', label: 'Console indexes', icon: <IconList />, component: IndexesScreen, section: 'Settings', minRole: 'support' }
 ]
 
 /** The home screen: the fleet at a glance. */

@@ -36,7 +36,9 @@ export function BackupSelectionButton({ selection }: { selection: TenantSelectio
         data-testid="backup-selection"
         onClick={() =>
           m.mutate(
-            { tenantIds: [...selection.rows.keys()] },
+            selection.matching
+              ? { matching: selection.matching.filter, expected: selection.matching.preview.total }
+              : { tenantIds: [...selection.rows.keys()] },
             {
               onSuccess: (r) => {
                 if (r) selection.clear()
@@ -45,7 +47,7 @@ export function BackupSelectionButton({ selection }: { selection: TenantSelectio
           )
         }
       >
-        Back up {selection.count}
+        Back up {selection.count.toLocaleString('en-US')}
       </button>
       {m.error && <span className="bk-error small" role="alert"> {m.error.message}</span>}
     </span>

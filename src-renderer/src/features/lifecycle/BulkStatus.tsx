@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import type { SuspendReason } from '../../../../src-preload/contract'
+import { MAX_MATCHING, type SuspendReason } from '../../../../src-preload/contract'
+import { formatInt } from '../../lib/format'
 import { StatusPill } from '../../components/Pill'
 import type { TenantSelection } from '../tenants/selection'
 import { GatedButton } from './GatedButton'
@@ -19,7 +20,7 @@ export function BulkStatusButton({ selection, action }: { selection: TenantSelec
   return (
     <>
       <GatedButton permission={p} className="btn btn-small" onClick={() => setOpen(true)} data-testid={`lc-bulk-${action}`}>
-        {label} {selection.count}
+        {label} {formatInt(selection.count)}
       </GatedButton>
       {open && <BulkDialog selection={selection} action={action} onClose={() => setOpen(false)} />}
     </>
@@ -30,8 +31,12 @@ function BulkDialog({ selection, action, onClose }: { selection: TenantSelection
   const m = useBulkStatus()
   const [reason, setReason] = useState<SuspendReason | ''>('')
   const [note, setNote] = useState('')
-  const rows = [...selection.rows.values()]
-  const valid = reason !== '' && (reason !== 'other' || note.trim() !== '')
+  const matching = selection.matching
+  // Select all matching: the first tenants by name stand for the rest (main resolves the ids).
+  const rows: { id: string; name: string; slug: string; status: string }[] = matching ? matching.preview.sample : [...selection.rows.values()]
+  const count = selection.count
+  const tooMany = matching !== null && count > MAX_MATCHING.lifecycle
+  const valid = reason !== '' && (reason !== 'other' || note.trim() !== '') && !tooMany
   const label = action === 'suspend' ? 'Suspend' : 'Reactivate'
   const r = m.data
   const finish = () => {
@@ -40,7 +45,7 @@ function BulkDialog({ selection, action, onClose }: { selection: TenantSelection
   }
   return (
     <Dialog
-      title={`${label} ${rows.length} tenant${rows.length === 1 ? '' : 's'}`}
+      title={`${label} ${formatInt(count)} tenant${count === 1 ? '' : 's'}`}
       onClose={finish}
       wide
       testId="lc-bulk-dialog"
@@ -58,11 +63,29 @@ function BulkDialog({ selection, action, onClose }: { selection: TenantSelection
             pending={m.isPending}
             disabled={!valid}
             testId="lc-confirm"
-            onConfirm={() => m.mutate({ ids: rows.map((x) => x.id), action, reason: reason as SuspendReason, note: note.trim() || undefined })}
+            onConfirm={() =>
+              m.mutate(
+                matching
+                  ? { matching: matching.filter, expected: matching.preview.total, action, reason: reason as SuspendReason, note: note.trim() || undefined }
+                  : { ids: rows.map((x) => x.id), action, reason: reason as SuspendReason, note: note.trim() || undefined }
+              )
+            }
           />
         )
       }
     >
+      {matching && (
+        <p className="muted" data-testid="lc-bulk-matching">
+          Every tenant matching the directory&apos;s search and filters: <b>{formatInt(count)}</b> now (
+          {matching.preview.byStatus.map((x) => `${formatInt(x.count)} ${x.status}`).join(', ')}). The console resolves them when you confirm and
+          stops if that number has changed. {rows.length < count && `The first ${rows.length} by name are listed below.`}
+        </p>
+      )}
+      {tooMany && (
+        <p className="lc-conflict" role="alert" data-testid="lc-bulk-too-many">
+          {label} acts on at most {formatInt(MAX_MATCHING.lifecycle)} tenants at once. Narrow the search or filters first.
+        </p>
+      )}
       {!r && <ReasonPicker reason={reason} note={note} onReason={setReason} onNote={setNote} />}
       {r && (
         <p className={r.failed ? 'lc-conflict' : 'lc-success'} role="status" data-testid="lc-bulk-summary">
@@ -80,7 +103,7 @@ function BulkDialog({ selection, action, onClose }: { selection: TenantSelection
           </tr>
         </thead>
         <tbody>
-          {rows.map((row) => {
+          {(matching && r ? r.results.filter((x) => x.outcome === 'failed').map((x) => ({ id: x.id, name: x.slug ?? x.id, slug: '', status: x.status ?? '' })) : rows).map((row) => {
             const res = r?.results.find((x) => x.id === row.id)
             return (
               <tr key={row.id} data-outcome={res?.outcome}>

@@ -7,6 +7,8 @@ export function Pagination({
   page,
   pageSize,
   total,
+  totalExact = true,
+  hasNext,
   onPage,
   onPageSize,
   fetching,
@@ -15,6 +17,10 @@ export function Pagination({
   page: number
   pageSize: number
   total: number
+  /** false: total is an estimate ("about"); the last page is then reached with Next only. */
+  totalExact?: boolean
+  /** More rows follow this page (the server said so, or the exact total does). */
+  hasNext?: boolean
   onPage(p: number): void
   onPageSize(s: number): void
   fetching: boolean
@@ -23,7 +29,9 @@ export function Pagination({
 }) {
   const pages = Math.max(1, Math.ceil(total / pageSize))
   const from = total === 0 ? 0 : page * pageSize + 1
-  const to = Math.min(total, (page + 1) * pageSize)
+  const to = totalExact ? Math.min(total, (page + 1) * pageSize) : page * pageSize + pageSize
+  const about = totalExact ? '' : 'about '
+  const canNext = hasNext ?? page < pages - 1
   return (
     <div className="pager" data-testid="pager">
       <div className="pager-range" aria-live="polite" data-testid="pager-range">
@@ -36,7 +44,7 @@ export function Pagination({
             <b>
               {formatInt(from)}–{formatInt(to)}
             </b>{' '}
-            of <b>{formatInt(total)}</b>
+            of <b>{about + formatInt(total)}</b>
           </>
         )}
         {fetching && <span className="spinner" aria-label="Loading" />}
@@ -53,7 +61,7 @@ export function Pagination({
           </select>
         </label>
         <span className="pager-page">
-          Page {formatInt(page + 1)} of {formatInt(pages)}
+          Page {formatInt(page + 1)} of {about + formatInt(pages)}
         </span>
         <div className="btn-group">
           <button type="button" className="icon-btn" aria-label="First page" disabled={page === 0} onClick={() => onPage(0)}>
@@ -62,10 +70,17 @@ export function Pagination({
           <button type="button" className="icon-btn" aria-label="Previous page" disabled={page === 0} onClick={() => onPage(page - 1)}>
             <IconChevronLeft />
           </button>
-          <button type="button" className="icon-btn" aria-label="Next page" disabled={page >= pages - 1} onClick={() => onPage(page + 1)}>
+          <button type="button" className="icon-btn" aria-label="Next page" disabled={!canNext} onClick={() => onPage(page + 1)}>
             <IconChevronRight />
           </button>
-          <button type="button" className="icon-btn" aria-label="Last page" disabled={page >= pages - 1} onClick={() => onPage(pages - 1)}>
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label="Last page"
+            title={totalExact ? undefined : 'The total is an estimate: ask for the exact count to jump to the last page'}
+            disabled={!totalExact || page >= pages - 1}
+            onClick={() => onPage(pages - 1)}
+          >
             <IconChevronsRight />
           </button>
         </div>

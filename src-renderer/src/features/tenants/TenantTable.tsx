@@ -95,8 +95,8 @@ export function TenantTable({ rows, sort, direction, onSort, activeId, onActivat
               role="columnheader"
               aria-sort={sorted ? (direction === 'asc' ? 'ascending' : 'descending') : 'none'}
             >
-              <button type="button" className="th-btn" onClick={() => onSort(c.key)} data-sort-key={c.key}>
-                <span>{c.label}</span>
+              <button type="button" className="th-btn" onClick={() => onSort(c.key)} data-sort-key={c.key} title={c.title ?? c.label}>
+                <span className="th-label">{c.label}</span>
                 <span className="sort-ind" aria-hidden="true">
                   {sorted ? direction === 'asc' ? <IconArrowUp width={13} height={13} /> : <IconArrowDown width={13} height={13} /> : null}
                 </span>

@@ -1,9 +1,8 @@
 import { useEffect, useMemo, useState } from 'react'
-import type { TenantListInput, TenantSortKey } from '../../../../src-preload/contract'
+import type { TenantCursor, TenantFilter, TenantListInput, TenantSortKey } from '../../../../src-preload/contract'
 import { ErrorState } from '../../components/ErrorState'
 import { IconSearch } from '../../components/icons'
 import { useDebounced } from '../../lib/useDebounced'
-import { formatInt } from '../../lib/format'
 import { useSession } from '../../shell/session'
 import { Pagination } from './Pagination'
 import { CreateTenantButton } from '../lifecycle/CreateTenantDialog'
@@ -12,7 +11,8 @@ import { TenantDetailPanel } from './TenantDetailPanel'
 import { SkeletonRows, TenantTable } from './TenantTable'
 import { Toolbar } from './Toolbar'
 import { TENANT_COLUMNS } from './columns'
-import { useTenantFacets, useTenantList } from './queries'
+import { useTenantCount, useTenantFacets, useTenantList } from './queries'
+import { SlowModeHint, TotalLabel } from './TotalLabel'
 import { useTenantSelection } from './selection'
 
 function isTyping(el: EventTarget | null): boolean {
@@ -52,32 +52,47 @@ export function TenantsScreen() {
   // Any change of what is listed starts again at the first page.
   const shape = JSON.stringify([debouncedSearch, statuses, plans, staleHours, createdMonth, sort, direction, pageSize])
   const [lastShape, setLastShape] = useState(shape)
+  // Keyset cursors of this listing: page N is fetched after the last row of page N-1 when
+  // that page was seen (Next), by offset otherwise (a jump: correct, slower when deep).
+  const [cursors, setCursors] = useState<ReadonlyMap<number, TenantCursor>>(() => new Map())
+  const [exactAsked, setExactAsked] = useState(false)
   if (shape !== lastShape) {
     setLastShape(shape)
     setPage(0)
+    setExactAsked(false)
+    setCursors(new Map())
+    // Select all matching means this filter: another filter, another selection.
+    if (selection.matching) selection.clear()
   }
 
-  const input: TenantListInput = useMemo(
+  const filter: TenantFilter = useMemo(
     () => ({
       search: debouncedSearch || undefined,
       statuses: statuses.length ? statuses : undefined,
       plans: plans.length ? plans : undefined,
       noVerifiedBackupWithinHours: staleHours ?? undefined,
-      createdMonth: createdMonth ?? undefined,
-      sort,
-      direction,
-      offset: page * pageSize,
-      limit: pageSize
+      createdMonth: createdMonth ?? undefined
     }),
-    [debouncedSearch, statuses, plans, staleHours, createdMonth, sort, direction, page, pageSize]
+    [debouncedSearch, statuses, plans, staleHours, createdMonth]
+  )
+  const after = page > 0 ? cursors.get(page) : undefined
+  const input: TenantListInput = useMemo(
+    () => ({ ...filter, sort, direction, offset: page * pageSize, limit: pageSize, ...(after ? { after } : {}) }),
+    [filter, sort, direction, page, pageSize, after]
   )
   const list = useTenantList(input)
   const facets = useTenantFacets()
   const rows = useMemo(() => list.data?.rows ?? [], [list.data])
-  const total = list.data?.total ?? 0
+  const exact = useTenantCount(filter, exactAsked && list.data?.totalExact === false)
+  const totalExact = list.data ? list.data.totalExact || exact.data !== undefined : true
+  const total = list.data ? (list.data.totalExact ? list.data.total : (exact.data?.total ?? list.data.total)) : 0
+  const seenNext = list.data && !list.isPlaceholderData && list.data.offset === page * pageSize ? list.data.next : null
+  if (seenNext && shape === lastShape && cursors.get(page + 1)?.id !== seenNext.id) {
+    setCursors(new Map(cursors).set(page + 1, seenNext))
+  }
 
   // The fleet shrank under us (another operator, a filter): land on the last real page.
-  if (list.data && !list.isPlaceholderData && list.data.rows.length === 0 && total > 0 && page > 0) {
+  if (list.data && !list.isPlaceholderData && list.data.rows.length === 0 && totalExact && total > 0 && page > 0) {
     setPage(Math.max(0, Math.ceil(total / pageSize) - 1))
   }
 
@@ -157,7 +172,8 @@ export function TenantsScreen() {
           <p className="page-sub">
             {list.data && !list.isError ? (
               <>
-                {formatInt(total)} {filtered ? 'matching' : 'in this database'}
+                <TotalLabel total={total} exact={totalExact} asking={exact.isFetching} onExact={() => setExactAsked(true)} />{' '}
+                {filtered ? 'matching' : 'in this database'}
                 {createdMonth && (
                   <button type="button" className="chip-filter" data-testid="created-filter" title="Show every month" onClick={() => setCreatedMonth(null)}>
                     created in {createdMonth} ×
@@ -169,7 +185,14 @@ export function TenantsScreen() {
             )}
           </p>
         </div>
-        <SelectionBar selection={selection} role={session.data?.role ?? 'none'} />
+        <SelectionBar
+          selection={selection}
+          role={session.data?.role ?? 'none'}
+          filter={filter}
+          total={total}
+          totalExact={totalExact}
+          allOnPage={rows.length > 0 && rows.every((r) => selection.isSelected(r.id))}
+        />
         <CreateTenantButton onCreated={setActiveId} />
       </div>
       <Toolbar
@@ -187,6 +210,7 @@ export function TenantsScreen() {
         filtered={filtered}
         onClear={clearFilters}
       />
+      {list.data?.mode === 'slow' && list.data.slowHint && <SlowModeHint hint={list.data.slowHint} />}
       <div className="table-wrap">
         {list.isFetching && !list.isPending && <div className="progress" aria-hidden="true" />}
         <TenantTable
@@ -208,6 +232,8 @@ export function TenantsScreen() {
         page={page}
         pageSize={pageSize}
         total={list.isError ? 0 : total}
+        totalExact={totalExact}
+        hasNext={Boolean(list.data?.next) || (totalExact && (page + 1) * pageSize < total)}
         failed={list.isError}
         onPage={setPage}
         onPageSize={setPageSize}

@@ -6,6 +6,8 @@ import { formatBytes, formatDate, formatInt, formatRelative } from '../../lib/fo
 export interface TenantColumn {
   key: TenantSortKey
   label: string
+  /** The full name, when the header shows a shorter label (its tooltip). */
+  title?: string
   /** CSS grid track. */
   width: string
   align?: 'right'
@@ -38,7 +40,9 @@ export const TENANT_COLUMNS: TenantColumn[] = [
   },
   {
     key: 'customDomain',
-    label: 'Custom domain',
+    // "Custom domain" ran into "Users" at 1440 px; the tooltip keeps the full name.
+    label: 'Domain',
+    title: 'Custom domain',
     width: 'minmax(110px, 1fr)',
     cell: (r) => (r.customDomain ? <span className="mono">{r.customDomain}</span> : <span className="muted">—</span>)
   },

@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
-import type { TenantListInput } from '../../../../src-preload/contract'
+import type { TenantFilter, TenantListInput } from '../../../../src-preload/contract'
 import { call } from '../../api/bridge'
 
 /**
@@ -13,7 +13,8 @@ export const tenantKeys = {
   list: (input: TenantListInput) => [...tenantKeys.lists(), input] as const,
   details: () => [...tenantKeys.all, 'detail'] as const,
   detail: (id: string) => [...tenantKeys.details(), id] as const,
-  facets: () => [...tenantKeys.all, 'facets'] as const
+  facets: () => [...tenantKeys.all, 'facets'] as const,
+  count: (filter: TenantFilter) => [...tenantKeys.all, 'count', filter] as const
 }
 
 export function useTenantList(input: TenantListInput) {
@@ -35,4 +36,9 @@ export function useTenant(id: string | null) {
 
 export function useTenantFacets() {
   return useQuery({ queryKey: tenantKeys.facets(), queryFn: () => call('tenants:facets', {}), staleTime: 5 * 60_000 })
+}
+
+/** The exact number of matching tenants, asked for when the directory shows "about N". */
+export function useTenantCount(filter: TenantFilter, enabled: boolean) {
+  return useQuery({ queryKey: tenantKeys.count(filter), queryFn: () => call('tenants:count', filter), enabled })
 }
