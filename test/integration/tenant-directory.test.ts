@@ -96,6 +96,8 @@ describe('tenant directory through the real registry (030 layout, seeded fleet)'
     expect(page.rows).toHaveLength(50)
     expect(all).toHaveLength(N)
     expect(page.rows.map((r) => r.id)).toEqual(expectedOrder(all, 'name', 'asc').slice(0, 50))
+    // No console indexes here, but a fleet this small reads in milliseconds: slow mode without a hint.
+    expect(page).toMatchObject({ mode: 'slow', slowHint: null, totalExact: true })
   })
 
   const hits = (term: string) =>
