@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,7 +13,7 @@ import { createRegistry, handlers } from '../../src-main/ipc'
 import { templateDdl } from '../../src-main/seed/template'
 import { ROOT } from '../support/cli'
 import { freshDatabase } from '../support/db'
-import { freePort } from '../support/pg-server'
+import { startRedis } from '../support/redis-server'
 import { registryCalls } from '../support/registry-calls'
 import { dropRole, loginRole, urlFor } from './lifecycle-support'
 
@@ -27,7 +26,7 @@ type Db = Awaited<ReturnType<typeof freshDatabase>>
 const operator = { name: 'Test Operator', email: 'ops@example.com' }
 
 let db: Db
-let redis: ChildProcess | null = null
+let redis: Awaited<ReturnType<typeof startRedis>> | null = null
 let redisPort = 0
 let admin: { name: string; password: string }
 let support: { name: string; password: string }
@@ -72,21 +71,8 @@ beforeAll(async () => {
   await runMigrations(db.client, await loadMigrations(join(ROOT, 'migrations')))
   admin = await loginRole(db.client, 'nchat_console_admin', 'hadmin')
   support = await loginRole(db.client, 'nchat_console_support', 'hsupport')
-  redisPort = await freePort()
-  redis = spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' })
-  for (let i = 0; ; i++) {
-    const probe = new Redis({ port: redisPort, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
-    probe.on('error', () => {})
-    try {
-      await probe.connect()
-      await probe.quit()
-      break
-    } catch (e) {
-      probe.disconnect()
-      if (i > 50) throw e
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
+  redis = await startRedis()
+  redisPort = redis.port
   root = await consoleFor(db.url, { redis: true })
   // The support console's profile holds a webhook signing secret; root's does not.
   asSupport = await consoleFor(urlFor(db.url, support.name, support.password), { webhookSecret: 'whsec_0123456789abcdef' })
@@ -94,7 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of consoles) await c.db.close()
-  redis?.kill('SIGTERM')
+  redis?.stop()
   const adminUrl = db ? (() => { const u = new URL(db.url); u.pathname = '/postgres'; return u.toString() })() : ''
   await db?.close()
   for (const r of [admin, support]) if (r) await dropRole(adminUrl, r.name)

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PLANS } from '../../src-main/domain/plans'
 import { freePort } from '../support/pg-server'
+import { startRedis } from '../support/redis-server'
 import { CREATE, fakeVerifiedBackup, lifecycleDatabase, openConsole, type Console } from './lifecycle-support'
 
 type Db = Awaited<ReturnType<typeof lifecycleDatabase>>
@@ -369,28 +369,13 @@ describe('hard delete', () => {
 })
 
 describe('Redis cache eviction (real redis-server)', () => {
-  let redis: ChildProcess | null = null
+  let redis: Awaited<ReturnType<typeof startRedis>> | null = null
   let port = 0
   beforeAll(async () => {
-    port = await freePort()
-    redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' })
-    for (let i = 0; ; i++) {
-      const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
-      probe.on('error', () => {})
-      try {
-        await probe.connect()
-        await probe.quit()
-        break
-      } catch (e) {
-        probe.disconnect()
-        if (i > 50) throw e
-        await new Promise((r) => setTimeout(r, 100))
-      }
-    }
+    redis = await startRedis()
+    port = redis.port
   })
-  afterAll(() => {
-    redis?.kill('SIGTERM')
-  })
+  afterAll(() => redis?.stop())
 
   it('evicts tenant:<slug> and the custom-domain key after commit', async () => {
     const { tenantId } = await create('cached-co')
